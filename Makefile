@@ -1,0 +1,68 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is here too.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+WORKERS ?= 2
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: run serve test test-python lint bench lock install install-test worker clean help
+
+help:
+	@echo "make run    - install, migrate, load demo content and serve http://127.0.0.1:$(PORT) (development)"
+	@echo "make serve  - the same site as production runs it (gunicorn, DEBUG off, compressed static files)"
+	@echo "make test   - lint, checks and the whole test suite, browser tests included"
+	@echo "make lint   - ruff, pip-audit and bandit"
+	@echo "make bench  - benchmarks (figures printed and written to docs/benchmarks.md)"
+	@echo "make lock   - re-pin requirements/*.txt from requirements/*.in"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.base-installed: requirements/base.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/base.txt
+	touch $@
+
+$(VENV)/.test-installed: requirements/base.txt requirements/test.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/test.txt
+	touch $(VENV)/.base-installed $@
+
+install: $(VENV)/.base-installed
+install-test: $(VENV)/.test-installed
+
+run: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo_content
+	$(MANAGE) ensure_dev_admin
+	@echo "Serving http://127.0.0.1:$(PORT)/  (the sciatica article: http://127.0.0.1:$(PORT)/sciatica/)"
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+serve: install
+	PORT=$(PORT) WORKERS=$(WORKERS) ./scripts/serve.sh
+
+test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_SETTINGS_MODULE=clinic.settings.test $(BIN)/python manage.py check
+	DJANGO_SETTINGS_MODULE=clinic.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	$(MAKE) test-python
+
+# The pytest suite alone (CI runs it a second time against PostgreSQL and Redis).
+test-python: install-test
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pip-audit --strict --progress-spinner off -r requirements/base.txt -r requirements/test.txt
+	$(BIN)/bandit -q -c pyproject.toml -r clinic pages members appointments
+
+bench: install-test
+	$(BIN)/python bench/run.py
+
+lock:
+	./scripts/lock.sh
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

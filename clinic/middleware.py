@@ -1,0 +1,116 @@
+"""Project-wide middleware: the public page cache, the clinic's time zone, CSP and headers."""
+
+import zoneinfo
+
+from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
+from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+
+
+def is_page_cacheable(request) -> bool:
+    """Only anonymous GETs of public paths may be stored in or served from the page cache.
+
+    A request that carries a session cookie may belong to a granted member or to
+    staff (who see the Wagtail user bar), so it always goes to the view.
+    """
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if request.path_info.startswith(settings.PAGE_CACHE_EXCLUDED_PREFIXES):
+        return False
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return False
+    return not request.GET
+
+
+class PageCacheFetchMiddleware(FetchFromCacheMiddleware):
+    """Serve a stored public page before any session, database or template work."""
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self.cache_alias = settings.PAGE_CACHE_ALIAS
+        self.key_prefix = "page"
+
+    def process_request(self, request):
+        if not is_page_cacheable(request):
+            request._cache_update_cache = False
+            return None
+        response = super().process_request(request)
+        if response is not None:
+            response["X-Page-Cache"] = "hit"
+        return response
+
+
+class PageCacheUpdateMiddleware(UpdateCacheMiddleware):
+    """Store public pages and mark them `public` so a CDN or proxy may keep them too."""
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self.cache_alias = settings.PAGE_CACHE_ALIAS
+        self.cache_timeout = settings.PAGE_CACHE_SECONDS
+        self.key_prefix = "page"
+
+    def process_response(self, request, response):
+        if not getattr(request, "_cache_update_cache", False):
+            # Anything that went past the page cache on purpose must not be kept by a
+            # shared cache either, unless the view said otherwise.
+            if not response.has_header("Cache-Control") and (
+                settings.SESSION_COOKIE_NAME in request.COOKIES or response.cookies
+            ):
+                patch_cache_control(response, private=True, no_cache=True)
+            return response
+        cache_control = response.get("Cache-Control", "").lower()
+        storable = (
+            response.status_code == 200
+            and not response.cookies
+            and not any(word in cache_control for word in ("private", "no-store", "no-cache"))
+        )
+        if storable:
+            patch_cache_control(response, public=True)
+            response["X-Page-Cache"] = "miss"
+        return super().process_response(request, response)
+
+
+class ClinicTimezoneMiddleware:
+    """Render dates and times in the clinic's own time zone (from clinic settings)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from pages.models import ClinicSettings
+
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(ClinicSettings.for_request(request).time_zone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp with a separate, workable policy for the Wagtail and Django admins."""
+
+    def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        if not report_only and parts.config is None and request.path_info.startswith(settings.ADMIN_PATH_PREFIXES):
+            parts.config = settings.ADMIN_CONTENT_SECURITY_POLICY
+        return parts
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django does not set itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        if request.path_info.startswith(settings.ADMIN_PATH_PREFIXES):
+            # Wagtail previews pages in a same-origin iframe.
+            response["X-Frame-Options"] = "SAMEORIGIN"
+        return response

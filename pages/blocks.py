@@ -1,0 +1,238 @@
+"""StreamField blocks for health articles.
+
+Each block expresses one structure that clinical pages use (the sciatica seed uses
+all of them). Blocks carry no medical content of their own: every word a patient
+reads comes from what staff enter.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+from wagtail.images.blocks import ImageChooserBlock
+
+SIMPLE_RICH_TEXT = ["bold", "italic", "link"]
+
+
+class ParagraphBlock(blocks.RichTextBlock):
+    class Meta:
+        icon = "pilcrow"
+        template = "blocks/paragraph.html"
+        features = SIMPLE_RICH_TEXT
+        description = _("A paragraph of text.")
+        preview_value = "<p>A short paragraph of article text.</p>"
+
+
+class HeadingBlock(blocks.StructBlock):
+    text = blocks.CharBlock(label=_("Heading"), max_length=200)
+    level = blocks.ChoiceBlock(
+        choices=[("h2", _("Section (h2)")), ("h3", _("Sub-section (h3)"))],
+        default="h2",
+        help_text=_("Use sections for the main parts of the page, sub-sections inside them."),
+    )
+
+    class Meta:
+        icon = "title"
+        template = "blocks/heading.html"
+        description = _("A heading that starts a section of the page.")
+        preview_value = {"text": "A section heading", "level": "h2"}
+
+
+class BulletListBlock(blocks.StructBlock):
+    intro = blocks.CharBlock(required=False, label=_("Lead-in sentence"), max_length=500)
+    items = blocks.ListBlock(blocks.CharBlock(max_length=500, label=_("Item")), min_num=1)
+
+    class Meta:
+        icon = "list-ul"
+        template = "blocks/bullet_list.html"
+        description = _("A list of points, optionally with a lead-in sentence.")
+        preview_value = {"intro": "It often involves:", "items": ["The first point", "The second point"]}
+
+
+class ChainBlock(blocks.StructBlock):
+    """A cause-and-effect chain, shown as an ordered list of steps with arrows."""
+
+    label = blocks.CharBlock(
+        max_length=200,
+        help_text=_("Read to screen readers before the steps, e.g. 'How one change leads to the next'."),
+    )
+    steps = blocks.ListBlock(blocks.CharBlock(max_length=300, label=_("Step")), min_num=2)
+    after = blocks.RichTextBlock(required=False, features=SIMPLE_RICH_TEXT, label=_("Text after the chain"))
+
+    class Meta:
+        icon = "arrow-down"
+        template = "blocks/chain.html"
+        description = _("A sequence where each step leads to the next, drawn as a diagram.")
+        preview_value = {"label": "How one change leads to the next", "steps": ["First", "Then", "Finally"]}
+
+
+class RichBodyBlock(blocks.StreamBlock):
+    """The small set of blocks allowed inside a section."""
+
+    paragraph = ParagraphBlock()
+    bullet_list = BulletListBlock()
+    chain = ChainBlock()
+
+    class Meta:
+        icon = "doc-full"
+
+
+class NumberedSectionBlock(blocks.StructBlock):
+    number = blocks.IntegerBlock(min_value=1, max_value=99, help_text=_("Shown before the title: 1, 2, 3…"))
+    title = blocks.CharBlock(max_length=300)
+    body = RichBodyBlock()
+
+    class Meta:
+        icon = "list-ol"
+        template = "blocks/numbered_section.html"
+        description = _("One numbered part of an explanation, with its own title, text and lists.")
+        preview_value = {
+            "number": 1,
+            "title": "The first part of the explanation",
+            "body": [("paragraph", "<p>Text of this part.</p>")],
+        }
+
+
+class HighlightBlock(blocks.StructBlock):
+    statement = blocks.CharBlock(max_length=300, label=_("Statement"))
+    body = blocks.RichTextBlock(required=False, features=SIMPLE_RICH_TEXT)
+
+    class Meta:
+        icon = "pick"
+        template = "blocks/highlight.html"
+        description = _("A key statement set apart from the text, with optional explanation.")
+        preview_value = {"statement": "A key statement.", "body": "<p>Why it matters.</p>"}
+
+
+class ConclusionBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(max_length=300)
+    body = RichBodyBlock(required=False)
+
+    class Meta:
+        icon = "success"
+        template = "blocks/conclusion.html"
+        description = _("A boxed conclusion that sums up the section before it.")
+        preview_value = {"heading": "In short", "body": [("paragraph", "<p>The summary.</p>")]}
+
+
+class ApproachItemBlock(blocks.StructBlock):
+    title = blocks.CharBlock(max_length=300)
+    body = RichBodyBlock()
+
+    class Meta:
+        icon = "tick-inverse"
+        template = "blocks/approach_item.html"
+        description = _("One part of how the clinic works, with a title and text.")
+        preview_value = {"title": "One part of our approach", "body": [("paragraph", "<p>What we do.</p>")]}
+
+
+class MembersTeaserBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(max_length=200)
+    intro = blocks.RichTextBlock(features=SIMPLE_RICH_TEXT)
+    topics_intro = blocks.CharBlock(max_length=200, required=False, default="Topics include:")
+    topics = blocks.ListBlock(blocks.CharBlock(max_length=300, label=_("Topic")), min_num=1)
+    notes = blocks.ListBlock(
+        blocks.CharBlock(max_length=300, label=_("Note")),
+        required=False,
+        help_text=_("Notes about the password, e.g. who receives it and how often it changes."),
+    )
+    link_text = blocks.CharBlock(max_length=100, default="Go to the members area")
+    page = blocks.PageChooserBlock(required=False, help_text=_("The members area page."))
+
+    class Meta:
+        icon = "lock"
+        template = "blocks/members_teaser.html"
+        description = _("Tells readers a members-only page exists, lists its topics, and links to it.")
+        preview_value = {
+            "heading": "For patients currently receiving care",
+            "intro": "<p>A deeper explanation is available to patients.</p>",
+            "topics": ["First topic", "Second topic"],
+            "notes": ["The password is given at the clinic."],
+            "link_text": "Go to the members area",
+        }
+
+
+class FigureBlock(blocks.StructBlock):
+    image = ImageChooserBlock()
+    alt_text = blocks.CharBlock(
+        max_length=300,
+        help_text=_("What the image shows, for people who cannot see it. Required."),
+    )
+    caption = blocks.CharBlock(max_length=300, required=False)
+    long_description = blocks.TextBlock(
+        required=False,
+        help_text=_("A fuller text alternative for diagrams, shown under a 'Describe this figure' toggle."),
+    )
+
+    class Meta:
+        icon = "image"
+        template = "blocks/figure.html"
+        description = _("An image or diagram with a caption and a text alternative.")
+
+
+class CareCardBlock(blocks.StructBlock):
+    """nhsuk-frontend style care card; urgency is announced to screen readers."""
+
+    urgency = blocks.ChoiceBlock(
+        choices=[
+            ("non-urgent", _("Non-urgent (speak to a GP or the clinic)")),
+            ("urgent", _("Urgent (get help today)")),
+            ("emergency", _("Emergency (call the emergency number now)")),
+        ],
+        default="emergency",
+    )
+    heading = blocks.CharBlock(
+        max_length=200,
+        help_text=_("'{emergency_number}' is replaced by the emergency number from clinic settings."),
+    )
+    intro = blocks.CharBlock(max_length=300, required=False)
+    items = blocks.ListBlock(blocks.CharBlock(max_length=300, label=_("Sign")), min_num=1)
+    footer = blocks.RichTextBlock(required=False, features=SIMPLE_RICH_TEXT)
+
+    class Meta:
+        icon = "warning"
+        template = "blocks/care_card.html"
+        description = _("A coloured card telling readers when and where to get help.")
+        preview_value = {
+            "urgency": "emergency",
+            "heading": "Call {emergency_number} or go to an emergency department if:",
+            "items": ["You have one of the warning signs listed here"],
+        }
+
+
+class CallToActionBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(max_length=200)
+    body = blocks.RichTextBlock(features=SIMPLE_RICH_TEXT)
+    link_text = blocks.CharBlock(max_length=100, default="Book an appointment")
+    link_url = blocks.CharBlock(max_length=200, default="/appointments/", help_text=_("A path such as /appointments/."))
+
+    class Meta:
+        icon = "date"
+        template = "blocks/call_to_action.html"
+        description = _("A closing section that invites readers to contact the clinic or book.")
+        preview_value = {
+            "heading": "Contact / Appointments",
+            "body": "<p>We are happy to help.</p>",
+            "link_text": "Book an appointment",
+            "link_url": "/appointments/",
+        }
+
+
+class ArticleStreamBlock(blocks.StreamBlock):
+    heading = HeadingBlock()
+    paragraph = ParagraphBlock()
+    bullet_list = BulletListBlock()
+    numbered_section = NumberedSectionBlock()
+    chain = ChainBlock()
+    highlight = HighlightBlock()
+    conclusion = ConclusionBlock()
+    approach_item = ApproachItemBlock()
+    members_teaser = MembersTeaserBlock()
+    figure = FigureBlock()
+    care_card = CareCardBlock()
+    call_to_action = CallToActionBlock()
+
+
+class NoticeStreamBlock(blocks.StreamBlock):
+    """Body of reusable notices such as the Important Notes disclaimer."""
+
+    paragraph = ParagraphBlock()
+    bullet_list = BulletListBlock()

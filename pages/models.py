@@ -1,0 +1,211 @@
+"""Public content: the home page, condition articles, plain pages and clinic-wide settings."""
+
+import zoneinfo
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+from wagtail.snippets.models import register_snippet
+
+from .blocks import ArticleStreamBlock, NoticeStreamBlock
+
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+SCHEMA_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+@register_snippet
+class Notice(models.Model):
+    """A reusable block of text, such as the "Important Notes" disclaimer, edited once."""
+
+    title = models.CharField(_("title"), max_length=200)
+    body = StreamField(NoticeStreamBlock(), verbose_name=_("body"))
+
+    panels = [FieldPanel("title"), FieldPanel("body")]
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+
+    def __str__(self):
+        return self.title
+
+
+def time_zone_choices():
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+@register_setting(icon="home")
+class ClinicSettings(ClusterableModel, BaseSiteSetting):
+    """Who the clinic is and how to reach it; feeds the footer, contact details and JSON-LD."""
+
+    name = models.CharField(_("clinic name"), max_length=200, default="Clinic")
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    locality = models.CharField(_("town or city"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postcode"), max_length=20, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    country = models.CharField(_("country code"), max_length=2, blank=True, help_text=_("Two letters, e.g. GB."))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    emergency_number = models.CharField(
+        _("emergency number"),
+        max_length=20,
+        default="999",
+        help_text=_("The local emergency telephone number, shown on every urgent-care card."),
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/London", choices=time_zone_choices)
+    important_notes = models.ForeignKey(
+        Notice,
+        verbose_name=_("notes on every condition page"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The disclaimer shown at the end of every condition page and members article."),
+    )
+
+    panels = [
+        FieldPanel("name"),
+        MultiFieldPanel(
+            [
+                FieldPanel("street_address"),
+                FieldRowPanel([FieldPanel("locality"), FieldPanel("postal_code")]),
+                FieldRowPanel([FieldPanel("region"), FieldPanel("country")]),
+            ],
+            heading=_("Address"),
+        ),
+        FieldRowPanel([FieldPanel("phone"), FieldPanel("email")]),
+        FieldRowPanel([FieldPanel("emergency_number"), FieldPanel("time_zone")]),
+        FieldPanel("important_notes"),
+        InlinePanel("opening_hours", heading=_("Opening hours"), label=_("Opening hours")),
+    ]
+
+    class Meta:
+        verbose_name = _("clinic settings")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def address_lines(self) -> list[str]:
+        parts = [self.street_address, " ".join(p for p in (self.locality, self.postal_code) if p), self.region]
+        return [p for p in parts if p]
+
+
+class OpeningHours(Orderable):
+    settings = ParentalKey(ClinicSettings, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=WEEKDAYS)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    panels = [FieldRowPanel([FieldPanel("weekday"), FieldPanel("opens"), FieldPanel("closes")])]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+    @property
+    def schema_day(self) -> str:
+        return SCHEMA_DAYS[self.weekday]
+
+
+class HomePage(Page):
+    intro = RichTextField(_("introduction"), features=["bold", "italic", "link"], blank=True)
+    body = StreamField(ArticleStreamBlock(), blank=True, verbose_name=_("body"))
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+
+    max_count = 1
+    parent_page_types = ["wagtailcore.Page"]
+
+    class Meta:
+        verbose_name = _("home page")
+
+    def get_context(self, request, *args, **kwargs):
+        from .structured_data import medical_clinic
+
+        context = super().get_context(request, *args, **kwargs)
+        context["structured_data"] = [medical_clinic(ClinicSettings.for_request(request), self.get_full_url(request))]
+        context["conditions"] = ConditionPage.objects.child_of(self).live().public().specific().order_by("title")
+        return context
+
+
+class ConditionPage(Page):
+    """A health article about one condition, with review dates the page shows once set."""
+
+    summary = models.CharField(
+        _("summary"),
+        max_length=300,
+        help_text=_("One sentence under the title; also the description for search engines."),
+    )
+    body = StreamField(ArticleStreamBlock(), verbose_name=_("body"))
+    last_reviewed = models.DateField(_("last reviewed"), null=True, blank=True)
+    next_review = models.DateField(_("next review due"), null=True, blank=True)
+    reviewed_by = models.CharField(
+        _("reviewed by"),
+        max_length=200,
+        blank=True,
+        help_text=_("Name and role of the clinician who reviewed this page. Leave empty until someone has."),
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("last_reviewed"), FieldPanel("next_review")]), FieldPanel("reviewed_by")],
+            heading=_("Clinical review"),
+        ),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("body")]
+
+    parent_page_types = ["pages.HomePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("condition page")
+
+    def get_meta_description(self) -> str:
+        return self.search_description or self.summary
+
+    def get_context(self, request, *args, **kwargs):
+        from .structured_data import medical_web_page
+
+        context = super().get_context(request, *args, **kwargs)
+        clinic = ClinicSettings.for_request(request)
+        context["structured_data"] = [medical_web_page(self, clinic, self.get_full_url(request))]
+        return context
+
+
+class StandardPage(Page):
+    """A plain page: privacy notice, about the clinic, terms."""
+
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    body = StreamField(ArticleStreamBlock(), verbose_name=_("body"))
+
+    content_panels = Page.content_panels + [FieldPanel("summary"), FieldPanel("body")]
+    search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("body")]
+
+    parent_page_types = ["pages.HomePage", "pages.StandardPage"]
+
+    class Meta:
+        verbose_name = _("standard page")
+
+    def get_meta_description(self) -> str:
+        return self.search_description or self.summary

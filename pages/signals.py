@@ -1,0 +1,32 @@
+"""Purge cached public pages whenever something they show is published or changed."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from wagtail.models import Page
+from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
+
+from clinic.page_cache import purge_page_cache
+
+from .models import ClinicSettings, Notice, OpeningHours
+
+
+@receiver(page_published)
+@receiver(page_unpublished)
+@receiver(page_slug_changed)
+@receiver(post_page_move)
+def purge_on_page_change(sender, **kwargs):
+    purge_page_cache()
+
+
+@receiver(post_delete)
+def purge_on_page_delete(sender, instance, **kwargs):
+    if isinstance(instance, Page):
+        purge_page_cache()
+
+
+@receiver(post_save, sender=Notice)
+@receiver(post_save, sender=ClinicSettings)
+@receiver(post_save, sender=OpeningHours)
+@receiver(post_delete, sender=OpeningHours)
+def purge_on_site_wide_change(sender, **kwargs):
+    purge_page_cache()

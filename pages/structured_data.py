@@ -1,0 +1,54 @@
+"""schema.org descriptions of the clinic and its pages, as plain dicts for JSON-LD."""
+
+from .models import ClinicSettings, ConditionPage
+
+
+def medical_clinic(clinic: ClinicSettings, url: str) -> dict:
+    data = {"@context": "https://schema.org", "@type": "MedicalClinic", "name": clinic.name, "url": url}
+    address = {
+        "@type": "PostalAddress",
+        "streetAddress": clinic.street_address,
+        "addressLocality": clinic.locality,
+        "postalCode": clinic.postal_code,
+        "addressRegion": clinic.region,
+        "addressCountry": clinic.country,
+    }
+    address = {key: value for key, value in address.items() if value}
+    if len(address) > 1:
+        data["address"] = address
+    if clinic.phone:
+        data["telephone"] = clinic.phone
+    if clinic.email:
+        data["email"] = clinic.email
+    hours = [
+        {
+            "@type": "OpeningHoursSpecification",
+            "dayOfWeek": f"https://schema.org/{row.schema_day}",
+            "opens": row.opens.strftime("%H:%M"),
+            "closes": row.closes.strftime("%H:%M"),
+        }
+        for row in clinic.opening_hours.all()
+    ]
+    if hours:
+        data["openingHoursSpecification"] = hours
+    return data
+
+
+def medical_web_page(page: ConditionPage, clinic: ClinicSettings, url: str) -> dict:
+    """Review facts appear only once staff have entered them: nothing is implied."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "name": page.seo_title or page.title,
+        "description": page.get_meta_description(),
+        "url": url,
+        "about": {"@type": "MedicalCondition", "name": page.title},
+        "publisher": {"@type": "MedicalClinic", "name": clinic.name},
+    }
+    if page.last_published_at:
+        data["dateModified"] = page.last_published_at.date().isoformat()
+    if page.last_reviewed:
+        data["lastReviewed"] = page.last_reviewed.isoformat()
+    if page.reviewed_by:
+        data["reviewedBy"] = {"@type": "Person", "name": page.reviewed_by}
+    return data

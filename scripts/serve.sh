@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Run the site as production would: production settings, DEBUG off, gunicorn, whitenoise.
+# On plain-HTTP loopback the HTTPS-only settings are turned off here, explicitly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${SECRET_KEY:-}" ]; then
+  if [ ! -s .secret_key ]; then
+    (umask 077; .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(50))" > .secret_key)
+    echo "Generated a secret key into .secret_key (ignored by git)."
+  fi
+  SECRET_KEY=$(cat .secret_key)
+  export SECRET_KEY
+fi
+export DJANGO_SETTINGS_MODULE=clinic.settings.production
+export ALLOWED_HOSTS="${ALLOWED_HOSTS:-127.0.0.1,localhost}"
+export SITE_URL="${SITE_URL:-http://127.0.0.1:${PORT:-8000}}"
+# Plain HTTP on loopback: no redirect to HTTPS, no HSTS, cookies without the Secure flag.
+export SECURE_SSL_REDIRECT="${SECURE_SSL_REDIRECT:-0}"
+export SECURE_HSTS_SECONDS="${SECURE_HSTS_SECONDS:-0}"
+export SECURE_COOKIES="${SECURE_COOKIES:-0}"
+.venv/bin/python manage.py collectstatic --noinput -v0
+.venv/bin/python manage.py migrate --noinput -v0
+.venv/bin/python manage.py load_demo_content
+echo "Serving http://127.0.0.1:${PORT:-8000}/ with ${WORKERS:-2} gunicorn workers (production settings)"
+exec .venv/bin/gunicorn clinic.wsgi:application \
+  --bind "127.0.0.1:${PORT:-8000}" --workers "${WORKERS:-2}" \
+  --access-logfile - --error-logfile - --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}"
