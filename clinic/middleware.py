@@ -53,11 +53,11 @@ class PageCacheUpdateMiddleware(UpdateCacheMiddleware):
 
     def process_response(self, request, response):
         if not getattr(request, "_cache_update_cache", False):
-            # Anything that went past the page cache on purpose must not be kept by a
-            # shared cache either, unless the view said otherwise.
-            if not response.has_header("Cache-Control") and (
-                settings.SESSION_COOKIE_NAME in request.COOKIES or response.cookies
-            ):
+            if settings.SESSION_COOKIE_NAME in request.COOKIES:
+                # The response may carry the user's name, the Wagtail user bar or a
+                # member's page: no shared cache may keep it, whatever the view said.
+                make_private(response)
+            elif not response.has_header("Cache-Control") and response.cookies:
                 patch_cache_control(response, private=True, no_cache=True)
             return response
         cache_control = response.get("Cache-Control", "").lower()
@@ -67,9 +67,32 @@ class PageCacheUpdateMiddleware(UpdateCacheMiddleware):
             and not any(word in cache_control for word in ("private", "no-store", "no-cache"))
         )
         if storable:
+            # The request carried no session cookie and the response sets none, so
+            # it is the anonymous page. `Vary: Cookie` (added because the Wagtail
+            # user bar asks who the user is) would make shared caches keep one copy
+            # per cookie header, or none at all; the page does not depend on cookies.
+            drop_vary(response, "Cookie")
             patch_cache_control(response, public=True)
             response["X-Page-Cache"] = "miss"
         return super().process_response(request, response)
+
+
+def make_private(response) -> None:
+    """Mark a response private; patch_cache_control drops any `public` a view set."""
+    if response.has_header("Cache-Control"):
+        patch_cache_control(response, private=True)
+    else:
+        patch_cache_control(response, private=True, no_cache=True)
+
+
+def drop_vary(response, header: str) -> None:
+    if not response.has_header("Vary"):
+        return
+    kept = [v.strip() for v in response["Vary"].split(",") if v.strip() and v.strip().lower() != header.lower()]
+    if kept:
+        response["Vary"] = ", ".join(kept)
+    else:
+        del response["Vary"]
 
 
 class ClinicTimezoneMiddleware:

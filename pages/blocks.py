@@ -5,6 +5,8 @@ all of them). Blocks carry no medical content of their own: every word a patient
 reads comes from what staff enter.
 """
 
+import uuid
+
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.images.blocks import ImageChooserBlock
@@ -168,8 +170,20 @@ class FigureBlock(blocks.StructBlock):
         description = _("An image or diagram with a caption and a text alternative.")
 
 
+URGENCY_ANNOUNCEMENTS = {
+    "non-urgent": _("Non-urgent advice:"),
+    "urgent": _("Urgent advice:"),
+    "emergency": _("Immediate action required:"),
+}
+
+
 class CareCardBlock(blocks.StructBlock):
-    """nhsuk-frontend style care card; urgency is announced to screen readers."""
+    """nhsuk-frontend style care card; urgency is announced to screen readers.
+
+    Colour alone cannot tell a screen-reader user how urgent the card is, so the
+    heading starts with visually hidden text ("Immediate action required:") and the
+    card is a region named by that heading.
+    """
 
     urgency = blocks.ChoiceBlock(
         choices=[
@@ -196,6 +210,12 @@ class CareCardBlock(blocks.StructBlock):
             "heading": "Call {emergency_number} or go to an emergency department if:",
             "items": ["You have one of the warning signs listed here"],
         }
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        context["urgency_announcement"] = URGENCY_ANNOUNCEMENTS.get(value["urgency"], URGENCY_ANNOUNCEMENTS["urgent"])
+        context["heading_id"] = f"care-card-{uuid.uuid4().hex[:8]}"
+        return context
 
 
 class CallToActionBlock(blocks.StructBlock):

@@ -177,6 +177,7 @@ class ConditionPage(Page):
 
     parent_page_types = ["pages.HomePage"]
     subpage_types = []
+    og_type = "article"
 
     class Meta:
         verbose_name = _("condition page")

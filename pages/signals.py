@@ -2,7 +2,7 @@
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from wagtail.models import Page
+from wagtail.models import Page, Site
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
 from clinic.page_cache import purge_page_cache
@@ -25,6 +25,7 @@ def purge_on_page_delete(sender, instance, **kwargs):
 
 
 @receiver(post_save, sender=Notice)
+@receiver(post_save, sender=Site)
 @receiver(post_save, sender=ClinicSettings)
 @receiver(post_save, sender=OpeningHours)
 @receiver(post_delete, sender=OpeningHours)

@@ -18,6 +18,8 @@ export SITE_URL="${SITE_URL:-http://127.0.0.1:${PORT:-8000}}"
 export SECURE_SSL_REDIRECT="${SECURE_SSL_REDIRECT:-0}"
 export SECURE_HSTS_SECONDS="${SECURE_HSTS_SECONDS:-0}"
 export SECURE_COOKIES="${SECURE_COOKIES:-0}"
+# No nginx in front on loopback: Django serves uploaded images (MEDIA_ROOT) itself.
+export SERVE_MEDIA="${SERVE_MEDIA:-1}"
 .venv/bin/python manage.py collectstatic --noinput -v0
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py load_demo_content

@@ -3,7 +3,9 @@ changes an existing page, notice or setting, so staff edits survive every re-run
 
 import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.files.images import ImageFile
 from django.db import transaction
 from wagtail.images import get_image_model
@@ -46,6 +48,21 @@ def get_home() -> HomePage:
     if placeholder:
         placeholder.delete()
     return home
+
+
+def ensure_site_address(site: Site, log) -> None:
+    """Point Wagtail's placeholder site (localhost:80) at SITE_URL, so canonical links,
+    Open Graph URLs and the sitemap name the address the site is really served on.
+    A site that staff have already set up is left alone."""
+    if (site.hostname, site.port) != ("localhost", 80):
+        return
+    url = urlsplit(settings.SITE_URL)
+    if not url.hostname:
+        return
+    site.hostname = url.hostname
+    site.port = url.port or (443 if url.scheme == "https" else 80)
+    site.save(update_fields=["hostname", "port"])
+    log(f"Site address: {site.root_url} (edit it in Settings → Sites)")
 
 
 def get_figure_image():
@@ -100,6 +117,7 @@ def publish_child(parent: Page, page: Page) -> Page:
 def load(log=print) -> None:
     home = get_home()
     site = Site.objects.get(root_page=home)
+    ensure_site_address(site, log)
     notes = get_notes()
     ensure_clinic_settings(site, notes, log)
 

@@ -55,9 +55,9 @@ EMERGENCY_CARD = {
 
 # ADDED: the figure that replaces the image the clinic's page carried.
 FIGURE_ALT = (
-    "Outline of a person from the side. A line marks the sciatic nerve from the lower spine, "
-    "through the sacrum and buttock, under the piriformis muscle, down the back of the thigh "
-    "to the calf and foot."
+    "The lower body seen from behind. A yellow line marks the sciatic nerve on the right side: from the "
+    "lumbar spine and sacrum, under the piriformis muscle in the buttock, down the back of the thigh, "
+    "then in two branches through the calf to the foot."
 )
 FIGURE_CAPTION = "The course of the sciatic nerve, from the lumbar spine to the foot."
 FIGURE_LONG_DESCRIPTION = (
