@@ -169,6 +169,19 @@ class FigureBlock(blocks.StructBlock):
         template = "blocks/figure.html"
         description = _("An image or diagram with a caption and a text alternative.")
 
+    def get_preview_value(self):
+        # A preview needs a real image: the most recent one in the library, if any.
+        from wagtail.images import get_image_model
+
+        return self.normalize(
+            {
+                "image": get_image_model().objects.order_by("-created_at").first(),
+                "alt_text": "What the figure shows",
+                "caption": "A caption under the figure.",
+                "long_description": "A fuller description of the figure, for readers who cannot see it.",
+            }
+        )
+
 
 URGENCY_ANNOUNCEMENTS = {
     "non-urgent": _("Non-urgent advice:"),

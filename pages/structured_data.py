@@ -1,5 +1,9 @@
 """schema.org descriptions of the clinic and its pages, as plain dicts for JSON-LD."""
 
+import zoneinfo
+
+from django.utils import timezone
+
 from .models import ClinicSettings, ConditionPage
 
 
@@ -46,7 +50,12 @@ def medical_web_page(page: ConditionPage, clinic: ClinicSettings, url: str) -> d
         "publisher": {"@type": "MedicalClinic", "name": clinic.name},
     }
     if page.last_published_at:
-        data["dateModified"] = page.last_published_at.date().isoformat()
+        # The date as the clinic's readers see it, not the UTC date it was stored in.
+        try:
+            zone = zoneinfo.ZoneInfo(clinic.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = timezone.get_current_timezone()
+        data["dateModified"] = timezone.localtime(page.last_published_at, zone).date().isoformat()
     if page.last_reviewed:
         data["lastReviewed"] = page.last_reviewed.isoformat()
     if page.reviewed_by:

@@ -83,7 +83,10 @@ def get_notes() -> Notice:
 
 def ensure_clinic_settings(site: Site, notes: Notice, log) -> None:
     clinic, created = ClinicSettings.objects.get_or_create(site=site)
-    if not created and clinic.name != "Clinic":
+    touched = clinic.name != "Clinic" or any(
+        (clinic.street_address, clinic.locality, clinic.phone, clinic.email, clinic.important_notes_id)
+    )
+    if not created and touched:
         return  # staff have filled these in; leave them alone
     clinic.name = "Demo Manual Therapy Clinic"
     clinic.street_address = "1 Example Street"
