@@ -15,13 +15,23 @@ def is_page_cacheable(request) -> bool:
     A request that carries a session cookie may belong to a granted member or to
     staff (who see the Wagtail user bar), so it always goes to the view.
     """
-    if request.method not in ("GET", "HEAD"):
+    if request.method not in ("GET", "HEAD") or is_admin_preview(request):
         return False
     if request.path_info.startswith(settings.PAGE_CACHE_EXCLUDED_PREFIXES):
         return False
     if settings.SESSION_COOKIE_NAME in request.COOKIES:
         return False
     return not request.GET
+
+
+def is_admin_preview(request) -> bool:
+    """Wagtail renders a preview by sending a dummy request for the page's own path
+    (say /sciatica/) through the middleware, for an iframe inside the admin."""
+    return getattr(request, "is_dummy", False)
+
+
+def is_admin_request(request) -> bool:
+    return request.path_info.startswith(settings.ADMIN_PATH_PREFIXES) or is_admin_preview(request)
 
 
 class PageCacheFetchMiddleware(FetchFromCacheMiddleware):
@@ -119,7 +129,7 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
 
     def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
-        if not report_only and parts.config is None and request.path_info.startswith(settings.ADMIN_PATH_PREFIXES):
+        if not report_only and parts.config is None and is_admin_request(request):
             parts.config = settings.ADMIN_CONTENT_SECURITY_POLICY
         return parts
 
@@ -133,7 +143,7 @@ class SecurityHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
-        if request.path_info.startswith(settings.ADMIN_PATH_PREFIXES):
+        if is_admin_request(request):
             # Wagtail previews pages in a same-origin iframe.
             response["X-Frame-Options"] = "SAMEORIGIN"
         return response

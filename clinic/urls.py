@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.decorators.cache import cache_control
-from django.views.static import serve as serve_file
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
@@ -20,14 +19,10 @@ urlpatterns = [
     path("robots.txt", public(pages_views.robots_txt), name="robots_txt"),
 ]
 
-if settings.DEBUG or settings.SERVE_MEDIA:
-    urlpatterns += [
-        re_path(
-            rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$",
-            public(serve_file),
-            {"document_root": settings.MEDIA_ROOT},
-        )
-    ]
+# Uploaded images; answered only with DEBUG or SERVE_MEDIA on (nginx serves them in production).
+urlpatterns += [
+    re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", public(pages_views.media_file), name="media_file"),
+]
 
 # Wagtail's page tree serves everything else, so it comes last.
 urlpatterns += [path("", include(wagtail_urls))]
