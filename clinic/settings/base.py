@@ -58,6 +58,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses each response on its way out (Django pads the gzip header against
+    # BREACH); the page cache, inside it, stores the plain text.
+    "django.middleware.gzip.GZipMiddleware",
     # The page cache sits outermost so a hit skips sessions, database and templates;
     # the headers below were applied when the page was stored.
     "clinic.middleware.PageCacheUpdateMiddleware",

@@ -131,7 +131,7 @@ def test_print_stylesheet_hides_chrome(browser_page, site):
     page = browser_page
     page.goto(site + "/sciatica/")
     page.emulate_media(media="print")
-    assert not page.locator(".site-header").is_visible()
+    assert not page.locator(".main-nav").is_visible()
     assert not page.locator(".site-footer").is_visible()
     assert page.locator(".care-card").is_visible()
     assert page.locator(".notice").is_visible()
