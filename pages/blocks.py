@@ -16,6 +16,7 @@ SIMPLE_RICH_TEXT = ["bold", "italic", "link"]
 
 class ParagraphBlock(blocks.RichTextBlock):
     class Meta:
+        label = _("Paragraph")
         icon = "pilcrow"
         template = "blocks/paragraph.html"
         features = SIMPLE_RICH_TEXT
@@ -26,12 +27,14 @@ class ParagraphBlock(blocks.RichTextBlock):
 class HeadingBlock(blocks.StructBlock):
     text = blocks.CharBlock(label=_("Heading"), max_length=200)
     level = blocks.ChoiceBlock(
+        label=_("Level"),
         choices=[("h2", _("Section (h2)")), ("h3", _("Sub-section (h3)"))],
         default="h2",
         help_text=_("Use sections for the main parts of the page, sub-sections inside them."),
     )
 
     class Meta:
+        label = _("Heading")
         icon = "title"
         template = "blocks/heading.html"
         description = _("A heading that starts a section of the page.")
@@ -40,9 +43,10 @@ class HeadingBlock(blocks.StructBlock):
 
 class BulletListBlock(blocks.StructBlock):
     intro = blocks.CharBlock(required=False, label=_("Lead-in sentence"), max_length=500)
-    items = blocks.ListBlock(blocks.CharBlock(max_length=500, label=_("Item")), min_num=1)
+    items = blocks.ListBlock(blocks.CharBlock(max_length=500, label=_("Item")), min_num=1, label=_("Items"))
 
     class Meta:
+        label = _("Bullet list")
         icon = "list-ul"
         template = "blocks/bullet_list.html"
         description = _("A list of points, optionally with a lead-in sentence.")
@@ -53,13 +57,15 @@ class ChainBlock(blocks.StructBlock):
     """A cause-and-effect chain, shown as an ordered list of steps with arrows."""
 
     label = blocks.CharBlock(
+        label=_("Label"),
         max_length=200,
         help_text=_("Read to screen readers before the steps, e.g. 'How one change leads to the next'."),
     )
-    steps = blocks.ListBlock(blocks.CharBlock(max_length=300, label=_("Step")), min_num=2)
+    steps = blocks.ListBlock(blocks.CharBlock(max_length=300, label=_("Step")), min_num=2, label=_("Steps"))
     after = blocks.RichTextBlock(required=False, features=SIMPLE_RICH_TEXT, label=_("Text after the chain"))
 
     class Meta:
+        label = _("Cause-and-effect chain")
         icon = "arrow-down"
         template = "blocks/chain.html"
         description = _("A sequence where each step leads to the next, drawn as a diagram.")
@@ -78,11 +84,14 @@ class RichBodyBlock(blocks.StreamBlock):
 
 
 class NumberedSectionBlock(blocks.StructBlock):
-    number = blocks.IntegerBlock(min_value=1, max_value=99, help_text=_("Shown before the title: 1, 2, 3…"))
-    title = blocks.CharBlock(max_length=300)
-    body = RichBodyBlock()
+    number = blocks.IntegerBlock(
+        label=_("Number"), min_value=1, max_value=99, help_text=_("Shown before the title: 1, 2, 3…")
+    )
+    title = blocks.CharBlock(label=_("Title"), max_length=300)
+    body = RichBodyBlock(label=_("Body"))
 
     class Meta:
+        label = _("Numbered section")
         icon = "list-ol"
         template = "blocks/numbered_section.html"
         description = _("One numbered part of an explanation, with its own title, text and lists.")
@@ -95,9 +104,10 @@ class NumberedSectionBlock(blocks.StructBlock):
 
 class HighlightBlock(blocks.StructBlock):
     statement = blocks.CharBlock(max_length=300, label=_("Statement"))
-    body = blocks.RichTextBlock(required=False, features=SIMPLE_RICH_TEXT)
+    body = blocks.RichTextBlock(label=_("Explanation"), required=False, features=SIMPLE_RICH_TEXT)
 
     class Meta:
+        label = _("Key statement")
         icon = "pick"
         template = "blocks/highlight.html"
         description = _("A key statement set apart from the text, with optional explanation.")
@@ -105,10 +115,11 @@ class HighlightBlock(blocks.StructBlock):
 
 
 class ConclusionBlock(blocks.StructBlock):
-    heading = blocks.CharBlock(max_length=300)
-    body = RichBodyBlock(required=False)
+    heading = blocks.CharBlock(label=_("Heading"), max_length=300)
+    body = RichBodyBlock(label=_("Body"), required=False)
 
     class Meta:
+        label = _("Conclusion box")
         icon = "success"
         template = "blocks/conclusion.html"
         description = _("A boxed conclusion that sums up the section before it.")
@@ -116,10 +127,11 @@ class ConclusionBlock(blocks.StructBlock):
 
 
 class ApproachItemBlock(blocks.StructBlock):
-    title = blocks.CharBlock(max_length=300)
-    body = RichBodyBlock()
+    title = blocks.CharBlock(label=_("Title"), max_length=300)
+    body = RichBodyBlock(label=_("Body"))
 
     class Meta:
+        label = _("Approach item")
         icon = "tick-inverse"
         template = "blocks/approach_item.html"
         description = _("One part of how the clinic works, with a title and text.")
@@ -127,19 +139,23 @@ class ApproachItemBlock(blocks.StructBlock):
 
 
 class MembersTeaserBlock(blocks.StructBlock):
-    heading = blocks.CharBlock(max_length=200)
-    intro = blocks.RichTextBlock(features=SIMPLE_RICH_TEXT)
-    topics_intro = blocks.CharBlock(max_length=200, required=False, default="Topics include:")
-    topics = blocks.ListBlock(blocks.CharBlock(max_length=300, label=_("Topic")), min_num=1)
+    heading = blocks.CharBlock(label=_("Heading"), max_length=200)
+    intro = blocks.RichTextBlock(label=_("Introduction"), features=SIMPLE_RICH_TEXT)
+    topics_intro = blocks.CharBlock(
+        label=_("Lead-in to the topics"), max_length=200, required=False, default="Topics include:"
+    )
+    topics = blocks.ListBlock(blocks.CharBlock(max_length=300, label=_("Topic")), min_num=1, label=_("Topics"))
     notes = blocks.ListBlock(
         blocks.CharBlock(max_length=300, label=_("Note")),
+        label=_("Notes"),
         required=False,
         help_text=_("Notes about the password, e.g. who receives it and how often it changes."),
     )
-    link_text = blocks.CharBlock(max_length=100, default="Go to the members area")
-    page = blocks.PageChooserBlock(required=False, help_text=_("The members area page."))
+    link_text = blocks.CharBlock(label=_("Link text"), max_length=100, default="Go to the members area")
+    page = blocks.PageChooserBlock(label=_("Page"), required=False, help_text=_("The members area page."))
 
     class Meta:
+        label = _("Members-area teaser")
         icon = "lock"
         template = "blocks/members_teaser.html"
         description = _("Tells readers a members-only page exists, lists its topics, and links to it.")
@@ -153,18 +169,21 @@ class MembersTeaserBlock(blocks.StructBlock):
 
 
 class FigureBlock(blocks.StructBlock):
-    image = ImageChooserBlock()
+    image = ImageChooserBlock(label=_("Image"))
     alt_text = blocks.CharBlock(
+        label=_("Text alternative"),
         max_length=300,
         help_text=_("What the image shows, for people who cannot see it. Required."),
     )
-    caption = blocks.CharBlock(max_length=300, required=False)
+    caption = blocks.CharBlock(label=_("Caption"), max_length=300, required=False)
     long_description = blocks.TextBlock(
+        label=_("Long description"),
         required=False,
         help_text=_("A fuller text alternative for diagrams, shown under a 'Describe this figure' toggle."),
     )
 
     class Meta:
+        label = _("Figure")
         icon = "image"
         template = "blocks/figure.html"
         description = _("An image or diagram with a caption and a text alternative.")
@@ -199,6 +218,7 @@ class CareCardBlock(blocks.StructBlock):
     """
 
     urgency = blocks.ChoiceBlock(
+        label=_("Urgency"),
         choices=[
             ("non-urgent", _("Non-urgent (speak to a GP or the clinic)")),
             ("urgent", _("Urgent (get help today)")),
@@ -207,14 +227,16 @@ class CareCardBlock(blocks.StructBlock):
         default="emergency",
     )
     heading = blocks.CharBlock(
+        label=_("Heading"),
         max_length=200,
         help_text=_("'{emergency_number}' is replaced by the emergency number from clinic settings."),
     )
-    intro = blocks.CharBlock(max_length=300, required=False)
-    items = blocks.ListBlock(blocks.CharBlock(max_length=300, label=_("Sign")), min_num=1)
-    footer = blocks.RichTextBlock(required=False, features=SIMPLE_RICH_TEXT)
+    intro = blocks.CharBlock(label=_("Introduction"), max_length=300, required=False)
+    items = blocks.ListBlock(blocks.CharBlock(max_length=300, label=_("Sign")), min_num=1, label=_("Signs"))
+    footer = blocks.RichTextBlock(label=_("Footer"), required=False, features=SIMPLE_RICH_TEXT)
 
     class Meta:
+        label = _("Care card")
         icon = "warning"
         template = "blocks/care_card.html"
         description = _("A coloured card telling readers when and where to get help.")
@@ -232,12 +254,15 @@ class CareCardBlock(blocks.StructBlock):
 
 
 class CallToActionBlock(blocks.StructBlock):
-    heading = blocks.CharBlock(max_length=200)
-    body = blocks.RichTextBlock(features=SIMPLE_RICH_TEXT)
-    link_text = blocks.CharBlock(max_length=100, default="Book an appointment")
-    link_url = blocks.CharBlock(max_length=200, default="/appointments/", help_text=_("A path such as /appointments/."))
+    heading = blocks.CharBlock(label=_("Heading"), max_length=200)
+    body = blocks.RichTextBlock(label=_("Body"), features=SIMPLE_RICH_TEXT)
+    link_text = blocks.CharBlock(label=_("Link text"), max_length=100, default="Book an appointment")
+    link_url = blocks.CharBlock(
+        label=_("Link"), max_length=200, default="/appointments/", help_text=_("A path such as /appointments/.")
+    )
 
     class Meta:
+        label = _("Call to action")
         icon = "date"
         template = "blocks/call_to_action.html"
         description = _("A closing section that invites readers to contact the clinic or book.")
