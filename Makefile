@@ -31,6 +31,8 @@ $(VENV)/.test-installed: requirements/base.txt requirements/test.txt | $(BIN)/py
 install: $(VENV)/.base-installed
 install-test: $(VENV)/.test-installed
 
+# Links printed by `make run` and canonical URLs in the demo content name the port actually served.
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo_content

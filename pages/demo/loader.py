@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.files.images import ImageFile
 from django.db import transaction
 from wagtail.images import get_image_model
-from wagtail.models import Page, Site
+from wagtail.models import Collection, Locale, Page, Site
 
 from pages.models import ClinicSettings, ConditionPage, HomePage, Notice, OpeningHours, StandardPage
 
@@ -19,12 +19,24 @@ DEMO_DIR = Path(__file__).resolve().parent
 FIGURE_TITLE = "The course of the sciatic nerve (demo figure)"
 
 
+def ensure_tree_roots() -> Page:
+    """Wagtail's migrations create the root page, root collection and default locale; a
+    flushed database (`manage.py flush`, transactional tests) has none of them."""
+    if not Locale.objects.exists():
+        from wagtail.coreutils import get_supported_content_language_variant
+
+        Locale.objects.create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+    if not Collection.get_first_root_node():
+        Collection.add_root(instance=Collection(name="Root"))
+    return Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
+
+
 def get_home() -> HomePage:
     """The site's HomePage, replacing Wagtail's placeholder "Welcome" page on a fresh database."""
     home = HomePage.objects.first()
     if home:
         return home
-    root = Page.get_first_root_node()
+    root = ensure_tree_roots()
     placeholder = Page.objects.filter(depth=2, slug="home", content_type__model="page").first()
     if placeholder:
         placeholder.slug = "home-placeholder"

@@ -7,8 +7,7 @@ import pytest
 
 from conftest import DESKTOP, PHONE, axe_violations
 
-# serialized_rollback: a transactional test flushes the tables, Wagtail's root page and locale included.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 FOCUS_STYLE = """el => {
   const s = getComputedStyle(el);
