@@ -54,5 +54,11 @@ def test_draft_preview_publish_and_revisions_work_under_the_admin_csp(browser, l
 
     page.goto(f"{live_server.url}/admin/pages/{article.pk}/history/")
     assert page.get_by_text("Published").count() >= 2  # the demo revision and ours
+
+    # Staff see the public page with Wagtail's user bar, which works under the strict CSP.
+    response = page.goto(live_server.url + "/sciatica/")
+    assert "private" in response.headers["cache-control"]
+    page.locator("wagtail-userbar").wait_for(state="attached")
+    assert page.evaluate("!!customElements.get('wagtail-userbar')")
     context.close()
     assert csp_errors == []
