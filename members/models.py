@@ -15,6 +15,7 @@ from wagtail.admin.panels import FieldPanel, HelpPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import StreamField
 from wagtail.models import Page
+from wagtail.url_routing import RouteResult
 
 from .blocks import MembersArticleStreamBlock
 
@@ -182,6 +183,15 @@ class MembersAreaPage(MembersPageMixin, Page):
 
     class Meta:
         verbose_name = _("members area")
+
+    def route(self, request, path_components):
+        from .access import may_see
+
+        if path_components and not may_see(request):
+            # Without access, known and unknown addresses below the area look the same
+            # (the gate), so nobody can probe which article slugs exist.
+            return RouteResult(self)
+        return super().route(request, path_components)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

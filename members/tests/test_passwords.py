@@ -36,7 +36,10 @@ def test_format_is_configurable(settings):
     assert len(parts) == 4 and len(digits) == 3
 
 
-@given(st.lists(st.sampled_from(["maple", "otter", "kettle", "42"]), min_size=1, max_size=5), st.sampled_from([" ", "-", "  ", " - "]))
+@given(
+    st.lists(st.sampled_from(["maple", "otter", "kettle", "42"]), min_size=1, max_size=5),
+    st.sampled_from([" ", "-", "  ", " - "]),
+)
 def test_normalise_ignores_case_spaces_and_dashes(parts, separator):
     typed = separator.join(part.upper() if i % 2 else part for i, part in enumerate(parts))
     assert passwords.normalise(typed) == "-".join(parts)
