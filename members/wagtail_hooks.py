@@ -2,7 +2,8 @@
 and the audit-log actions."""
 
 from django.contrib.auth.models import Permission
-from django.http import FileResponse
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -32,7 +33,11 @@ def guard_members_documents(document, request):
         from .views import gate_response, members_home_url
 
         return gate_response(request, next_url=members_home_url())
-    response = FileResponse(document.open_file(), as_attachment=True, filename=document.filename)
+    # Wagtail only honours an HttpResponse from this hook (not a streaming one), so the
+    # file is read whole: members documents are handouts, not large media.
+    with document.open_file() as handle:
+        response = HttpResponse(handle.read(), content_type=document.content_type or "application/octet-stream")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=document.filename)
     return make_private(response)
 
 
