@@ -3,8 +3,8 @@ and the audit-log actions."""
 
 from django.contrib.auth.models import Permission
 from django.http import HttpResponse
-from django.utils.http import content_disposition_header
 from django.urls import include, path, reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem

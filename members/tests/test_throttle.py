@@ -55,7 +55,7 @@ def test_no_raw_address_in_cache_keys():
     assert address not in key and len(key) == 32
     throttle.record_failure(client=key, now=NOW)
     store = caches["default"]
-    stored_keys = " ".join(str(k) for k in getattr(store, "_cache", {}).keys())
+    stored_keys = " ".join(str(k) for k in getattr(store, "_cache", {}))
     assert address not in stored_keys
 
 
