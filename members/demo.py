@@ -25,8 +25,9 @@ DEMO_NOTE = p(
 )
 
 AREA_INTRO = (
+    "For patients currently receiving care at our clinic\n\n"
     "A deeper, more technical explanation of sciatica—including visceral reflex pathways, fascial mechanisms, "
-    "SIJ dynamics, and long-term recurrence patterns—for patients currently receiving care at our clinic."
+    "SIJ dynamics, and long-term recurrence patterns—is available in our members-only clinical page."
 )
 
 
@@ -44,7 +45,7 @@ ARTICLES = [
     {
         "slug": "visceral-piriformis-reflex-mechanisms",
         "title": MEMBERS_TOPICS[0],
-        "summary": "Visceral strain can produce reflex tightening in the piriformis, psoas major and quadratus lumborum.",
+        "summary": "Visceral membrane tension (ascending/descending colon, kidneys) and reflex pathways",
         "body": [
             DEMO_NOTE,
             ul(
@@ -91,7 +92,7 @@ ARTICLES = [
     {
         "slug": "toldts-fascia",
         "title": MEMBERS_TOPICS[1],
-        "summary": "Toldt’s fascia (strongly involved on the right side) and the “sliding tunnels” of the sciatic nerve.",
+        "summary": "The sciatic nerve runs inside fascial compartments.",
         "body": [
             DEMO_NOTE,
             ul(["Fascial adhesions and impaired tissue gliding"], intro=INTERACTION_INTRO),
@@ -155,7 +156,7 @@ ARTICLES = [
     {
         "slug": "posture-breathing-sciatic-load",
         "title": MEMBERS_TOPICS[3],
-        "summary": "When the diaphragm, rib cage, and pelvis regain coordinated movement, the strain on the sciatic nerve decreases.",
+        "summary": "When the diaphragm, rib cage, and pelvis regain coordinated movement, the strain on the sciatic nerve decreases dramatically.",
         "body": [
             DEMO_NOTE,
             ul(
@@ -200,7 +201,7 @@ ARTICLES = [
     {
         "slug": "preventing-recurrence",
         "title": MEMBERS_TOPICS[4],
-        "summary": "Chronic or long-standing cases require a gradual, structured recovery process.",
+        "summary": "Sciatica rarely resolves in a single session",
         "body": [
             DEMO_NOTE,
             (

@@ -168,10 +168,12 @@ def test_throttled_attempts_get_429_and_do_no_hashing(client, members, settings)
     passwords.current(now=datetime.datetime.now(datetime.UTC))
     for _ in range(10):
         assert enter(client, "wrong-words-here-00").status_code == 403
-    with mock.patch("members.passwords.verify_secret", side_effect=AssertionError("hashed")) as verify:
-        with mock.patch("members.passes.digest", side_effect=AssertionError("hashed")):
-            response = enter(client, "wrong-words-here-00")
-            again = enter(client, "wrong-words-here-00")
+    with (
+        mock.patch("members.passwords.verify_secret", side_effect=AssertionError("hashed")) as verify,
+        mock.patch("members.passes.digest", side_effect=AssertionError("hashed")),
+    ):
+        response = enter(client, "wrong-words-here-00")
+        again = enter(client, "wrong-words-here-00")
     verify.assert_not_called()
     assert response.status_code == 429 and again.status_code == 429
     assert 0 < int(response["Retry-After"]) <= 15 * 60
