@@ -21,7 +21,7 @@ EXPECTED_LAZY = {"distinct_results": 1, "rows": 2, "current_generations": [2]}
 EXPECTED_STAFF = {"rotated": 1, "generations": [2], "rows": 2}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_simultaneous_rotations_on_postgresql():
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL run: set DATABASE_URL")
