@@ -241,3 +241,24 @@ def test_sitemap_search_and_listings_leak_no_article(client, members):
         assert f'href="{article.url}"' not in home and f'href="{article.url}"' not in sciatica
     assert 'href="/members/"' in sciatica  # the teaser links to the members area
     assert client.get("/feed/").status_code == 404 and client.get("/members/feed/").status_code in (403, 404)
+
+
+@pytest.mark.django_db
+def test_gate_keeps_throttling_when_the_cache_server_is_down(client, members, settings):
+    from members import throttle
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "dead": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        },
+    }
+    settings.MEMBERS_THROTTLE = {"CACHE_ALIAS": "dead"}
+    passwords.current(now=datetime.datetime.now(datetime.UTC))
+    try:
+        statuses = [enter(client, "wrong-words-here-00").status_code for _ in range(11)]
+    finally:
+        throttle._fallback.clear()
+    assert statuses == [403] * 10 + [429]
