@@ -46,8 +46,19 @@ def grant_is_valid(grant: Grant, *, now: datetime.datetime) -> bool:
 
 
 def may_see(request, *, now: datetime.datetime | None = None) -> bool:
-    """May this request's session see members pages, images and documents?"""
-    now = now or timezone.now()
+    """May this request's session see members pages, images and documents?
+
+    Answered once per request (routing and the serve hook both ask).
+    """
+    cached = getattr(request, "_members_may_see", None)
+    if cached is not None and now is None:
+        return cached
+    answer = _may_see(request, now=now or timezone.now())
+    request._members_may_see = answer
+    return answer
+
+
+def _may_see(request, *, now: datetime.datetime) -> bool:
     if staff_may_see(getattr(request, "user", None)):
         return True
     grant = grant_from_session(request.session)
