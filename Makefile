@@ -37,6 +37,7 @@ run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo_content
 	$(MANAGE) ensure_dev_admin
+	@echo "Members area: http://127.0.0.1:$(PORT)/members/  password: $$($(MANAGE) members_password 2>/dev/null | tail -n 1)"
 	@echo "Serving http://127.0.0.1:$(PORT)/  (the sciatica article: http://127.0.0.1:$(PORT)/sciatica/)"
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 

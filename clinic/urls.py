@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from members import views as members_views
 from pages import views as pages_views
 
 public = cache_control(public=True, max_age=3600)
@@ -17,6 +18,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", public(sitemap), name="sitemap"),
     path("robots.txt", public(pages_views.robots_txt), name="robots_txt"),
+    path("members/-/", include("members.urls")),
+    path("media/members-private/<path:path>", members_views.private_media_denied),
 ]
 
 # Uploaded images; answered only with DEBUG or SERVE_MEDIA on (nginx serves them in production).

@@ -289,4 +289,21 @@ SITE_URL = WAGTAILADMIN_BASE_URL
 # `manage.py load_demo_content` calls each of these in order; each is idempotent.
 DEMO_CONTENT_LOADERS = [
     "pages.demo.loader.load",
+    "members.demo.load",
 ]
+
+# ---- members ----
+# Documents go through Django so the before_serve_document hook can guard members files.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# The shared password: three short words and two digits, e.g. "maple-otter-kettle-42".
+MEMBERS_PASSWORD_FORMAT = {"WORDS": 3, "DIGITS": 2}
+# argon2-cffi parameters (its defaults: time_cost=3, memory_cost=65536 KiB, parallelism=4).
+MEMBERS_ARGON2_PARAMETERS = {}
+# Brute-force limits for the members gate (see members/throttle.py and the README).
+MEMBERS_THROTTLE = {
+    "CLIENT_FAILURES": int(os.environ.get("MEMBERS_CLIENT_FAILURES", "10")),
+    "CLIENT_WINDOW_SECONDS": 15 * 60,
+    "SITE_FAILURES": int(os.environ.get("MEMBERS_SITE_FAILURES", "200")),
+    "SITE_WINDOW_SECONDS": 10 * 60,
+}
+MEMBERS_COLLECTION_NAME = "Members only"

@@ -1,0 +1,102 @@
+"""May this session see the members area? One place answers, for pages, images and documents.
+
+A grant in the session records what opened it (the password generation or the pass), so
+rotating the password past its grace or revoking a pass closes that session on its next
+request: the grant is re-validated every time, never trusted on its own.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from . import passes, passwords
+
+SESSION_KEY = "members_grant"
+
+
+@dataclass(frozen=True)
+class Grant:
+    kind: str  # "password" or "pass"
+    ref: int  # password generation or pass id
+
+    def as_session(self) -> dict:
+        return {"kind": self.kind, "ref": self.ref}
+
+
+def staff_may_see(user) -> bool:
+    """Staff who may read the password out anyway may also read the pages it opens."""
+    return bool(user and user.is_authenticated and user.has_perm("members.view_members_password"))
+
+
+def grant_from_session(session) -> Grant | None:
+    data = session.get(SESSION_KEY)
+    if not isinstance(data, dict) or data.get("kind") not in ("password", "pass"):
+        return None
+    try:
+        return Grant(kind=data["kind"], ref=int(data["ref"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def grant_is_valid(grant: Grant, *, now: datetime.datetime) -> bool:
+    if grant.kind == "password":
+        return passwords.generation_grants_access(generation=grant.ref, now=now)
+    return passes.grants_access(pass_id=grant.ref, now=now)
+
+
+def may_see(request, *, now: datetime.datetime | None = None) -> bool:
+    """May this request's session see members pages, images and documents?
+
+    Answered once per request (routing and the serve hook both ask).
+    """
+    cached = getattr(request, "_members_may_see", None)
+    if cached is not None and now is None:
+        return cached
+    answer = _may_see(request, now=now or timezone.now())
+    request._members_may_see = answer
+    return answer
+
+
+def _may_see(request, *, now: datetime.datetime) -> bool:
+    if staff_may_see(getattr(request, "user", None)):
+        return True
+    grant = grant_from_session(request.session)
+    if grant is None:
+        return False
+    if grant_is_valid(grant, now=now):
+        return True
+    # The password it came from is past its grace, or the pass was revoked or expired.
+    request.session.pop(SESSION_KEY, None)
+    return False
+
+
+def authenticate(*, candidate: str, now: datetime.datetime) -> Grant | None:
+    """Check a typed password or pass code. Slow (argon2) on purpose: throttle first."""
+    matched = passwords.check(candidate=candidate, now=now)
+    if matched is not None:
+        return Grant(kind="password", ref=matched.generation)
+    item = passes.check(candidate=candidate, now=now)
+    if item is not None:
+        return Grant(kind="pass", ref=item.pk)
+    return None
+
+
+def grant(request, given: Grant) -> None:
+    # A new session key on every grant, so a session id planted before entry is worthless.
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = given.as_session()
+
+
+def leave(request) -> None:
+    request.session.pop(SESSION_KEY, None)
+    request.session.cycle_key()
+
+
+def is_members_page(page) -> bool:
+    """Is this page a members area or anywhere below one?"""
+    from .models import MembersAreaPage
+
+    steplen = page.steplen
+    ancestor_paths = [page.path[:end] for end in range(steplen, len(page.path) + 1, steplen)]
+    return MembersAreaPage.objects.filter(path__in=ancestor_paths).exists()

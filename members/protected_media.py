@@ -1,0 +1,61 @@
+"""Images and documents of the members area: kept in the "Members only" collection, stored under a
+private folder that the public media server must not serve, and streamed only to granted sessions.
+"""
+
+import logging
+import secrets
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import Collection
+
+logger = logging.getLogger(__name__)
+
+PRIVATE_PREFIX = "members-private/"
+
+
+def collection_name() -> str:
+    return getattr(settings, "MEMBERS_COLLECTION_NAME", "Members only")
+
+
+def members_collection() -> Collection:
+    found = Collection.objects.filter(name=collection_name(), depth=2).first()
+    if found:
+        return found
+    return Collection.get_first_root_node().add_child(name=collection_name())
+
+
+def in_members_collection(item) -> bool:
+    collection = getattr(item, "collection", None)
+    if collection is None:
+        return False
+    base = Collection.objects.filter(name=collection_name(), depth=2).first()
+    return base is not None and collection.path.startswith(base.path)
+
+
+def move_to_private_storage(item) -> bool:
+    """Move a members file out of the public media folders (original and renditions).
+
+    The new name carries a random token: even a misconfigured media server would need a
+    128-bit guess. Returns True if the file moved.
+    """
+    name = item.file.name
+    if not name or name.startswith(PRIVATE_PREFIX) or not in_members_collection(item):
+        return False
+    storage = item.file.storage
+    with storage.open(name, "rb") as handle:
+        data = handle.read()
+    base = name.rsplit("/", 1)[-1]
+    new_name = storage.save(f"{PRIVATE_PREFIX}{secrets.token_hex(16)}-{base}", ContentFile(data))
+    type(item).objects.filter(pk=item.pk).update(file=new_name)
+    item.file.name = new_name
+    storage.delete(name)
+    renditions = getattr(item, "renditions", None)
+    if renditions is not None:
+        renditions.all().delete()  # public thumbnails made before the move
+    logger.info("Moved a members-only file into private storage (%s #%s)", type(item).__name__, item.pk)
+    return True
+
+
+MOVE_HELP = _("Files in the “Members only” collection are stored privately and shown only to members.")

@@ -1,0 +1,40 @@
+"""Things every database needs: the "Members only" collection and the Reception group.
+
+Run after every `migrate` (post_migrate), so they exist on a fresh database, in tests and
+after an upgrade; idempotent and never undoing what staff changed.
+"""
+
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+
+RECEPTION_GROUP = "Reception"
+RECEPTION_PERMISSIONS = [
+    ("wagtailadmin", "access_admin"),
+    ("members", "view_members_password"),
+    ("members", "rotate_members_password"),
+    ("members", "manage_passes"),
+]
+
+
+def ensure_reception_group() -> Group:
+    group, created = Group.objects.get_or_create(name=RECEPTION_GROUP)
+    if created:
+        # post_migrate receivers run in app order and ours may come before auth's own.
+        for app_label in {label for label, _ in RECEPTION_PERMISSIONS}:
+            create_permissions(apps.get_app_config(app_label), verbosity=0)
+        for app_label, codename in RECEPTION_PERMISSIONS:
+            permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if permission:
+                group.permissions.add(permission)
+    return group
+
+
+def ensure_all(**kwargs) -> None:
+    from wagtail.models import Collection
+
+    from .protected_media import members_collection
+
+    ensure_reception_group()
+    if Collection.get_first_root_node() is not None:  # absent right after a test flush
+        members_collection()

@@ -1,0 +1,122 @@
+"""Playwright journeys through the members area (patient and staff), with axe on every view.
+
+Screenshots go to $SCREENSHOT_DIR when set (docs/screenshots in the repository), else to tmp.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+
+from conftest import DESKTOP, PHONE, axe_violations
+from members import passwords
+
+# serialized_rollback: the flush after a transactional test would also remove the rows the
+# migrations create (the Wagtail root page and collection) that the next test needs.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+ARTICLE = "/members/preventing-recurrence/"
+
+
+def ensure_wagtail_roots() -> None:
+    """The rows Wagtail's migrations create, which a transactional test's flush may have removed."""
+    from wagtail.models import Collection, Locale, Page
+
+    if not Locale.objects.exists():
+        Locale.objects.create(language_code="en-gb")
+    if Page.get_first_root_node() is None:
+        Page.add_root(instance=Page(title="Root", slug="root", locale=Locale.objects.first()))
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+
+
+@pytest.fixture
+def site(live_server, settings):
+    settings.MEMBERS_ARGON2_PARAMETERS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+    passwords._hasher.cache_clear()
+    ensure_wagtail_roots()
+    call_command("load_demo_content", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    return live_server.url
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def current_password() -> str:
+    from django.utils import timezone
+
+    return passwords.decrypt(passwords.current(now=timezone.now()).password_encrypted)
+
+
+def check_axe_at_both_widths(page, name: str, shots: Path) -> None:
+    for label, viewport in (("360", PHONE), ("1280", DESKTOP)):
+        page.set_viewport_size(viewport)
+        assert axe_violations(page) == [], f"{name} at {label}px"
+        page.screenshot(path=str(shots / f"members-{name}-{label}.png"), full_page=True)
+
+
+def test_patient_journey(site, browser_page, shots):
+    page = browser_page
+    response = page.goto(site + ARTICLE)
+    assert response.status == 403
+    assert page.get_by_role("heading", level=1).inner_text() == "Members area"
+    assert "Principles for preventing recurrence" not in page.content()
+    check_axe_at_both_widths(page, "gate", shots)
+
+    page.get_by_label("Members password or personal pass code").fill("wrong-words-here-00")
+    page.get_by_role("button", name="Enter the members area").click()
+    alert = page.get_by_role("alert")
+    assert "did not work" in alert.inner_text()
+    assert page.get_by_label("Members password or personal pass code").get_attribute("aria-invalid") == "true"
+    check_axe_at_both_widths(page, "gate-error", shots)
+
+    page.get_by_label("Members password or personal pass code").fill(current_password().replace("-", " ").upper())
+    page.get_by_role("button", name="Enter the members area").click()
+    page.wait_for_url(site + ARTICLE)
+    assert page.get_by_role("heading", level=1).inner_text() == "Principles for preventing recurrence"
+    assert page.get_by_role("heading", name="Important Notes").is_visible()
+    check_axe_at_both_widths(page, "article", shots)
+
+    page.get_by_role("link", name="Members area").last.click()
+    assert page.get_by_role("link", name="Clinical relevance of Toldt’s fascia").is_visible()
+    page.get_by_role("button", name="Leave members area").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "You have left the members area"
+    assert page.goto(site + ARTICLE).status == 403
+
+
+def test_staff_journey_rotate_and_print_card(site, browser_page, shots):
+    user = User.objects.create_user("reception-desk", password="a-long-staff-password-1")  # noqa: S106
+    user.groups.add(Group.objects.get(name="Reception"))
+    old = current_password()
+    page = browser_page
+    page.goto(site + "/admin/login/")
+    page.get_by_label("Username").fill("reception-desk")
+    page.get_by_label("Password").fill("a-long-staff-password-1")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Members access").first.click()
+    page.wait_for_url(site + "/admin/members-access/")
+    assert page.locator(".members-admin__password").inner_text() == old
+    page.screenshot(path=str(shots / "members-staff-screen.png"), full_page=True)
+
+    page.get_by_label("Keep the old password working for").select_option("0")
+    page.get_by_role("button", name="Rotate now").click()  # without confirmation: refused
+    assert page.locator(".members-admin__password").inner_text() == old
+    page.get_by_label("Yes, make a new password now").check()
+    page.get_by_role("button", name="Rotate now").click()
+    new = page.locator(".members-admin__password").inner_text()
+    assert new != old and new == current_password()
+
+    page.goto(site + "/admin/members-access/card/")
+    assert page.locator(".card__secret").inner_text() == new
+    assert page.locator(".card__qr svg").is_visible()
+    page.screenshot(path=str(shots / "members-card.png"), full_page=True)
+    page.emulate_media(media="print")
+    page.screenshot(path=str(shots / "members-card-print.png"))
+    box = page.locator(".card").bounding_box()
+    assert 300 < box["width"] < 340 and 190 < box["height"] < 220  # 85 x 55 mm at 96 dpi

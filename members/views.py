@@ -1,0 +1,136 @@
+"""The members gate (enter, leave) and access-checked images for members pages."""
+
+from io import BytesIO
+
+from django.conf import settings
+from django.core.mail import mail_admins
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from wagtail.images import get_image_model
+from wagtail.images.models import Filter
+
+from . import access, stats, throttle
+from .forms import GateForm
+from .http import make_private
+from .protected_media import in_members_collection
+
+ALLOWED_IMAGE_SPECS = {"width-480", "width-960", "width-1440", "max-165x165"}
+IMAGE_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp", "avif": "image/avif"}
+
+
+def members_home_url() -> str:
+    from .models import MembersAreaPage
+
+    page = MembersAreaPage.objects.live().first()
+    return page.url if page and page.url else "/members/"
+
+
+def safe_next(request, candidate: str) -> str:
+    if (
+        candidate
+        and candidate.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return candidate
+    return members_home_url()
+
+
+def gate_response(request, *, form=None, status=403, next_url="", throttled=None):
+    """The friendly gate. Deliberately given no page object: no title or text of what it guards."""
+    form = form or GateForm(initial={"next": next_url or request.get_full_path()})
+    response = TemplateResponse(
+        request,
+        "members/gate.html",
+        {
+            "form": form,
+            "throttled": throttled,
+            "retry_minutes": -(-throttled.retry_after // 60) if throttled else 0,
+        },
+        status=status,
+    )
+    if throttled is not None:
+        response["Retry-After"] = str(throttled.retry_after)
+    return make_private(response)
+
+
+def _client(request) -> str:
+    address = throttle.client_address(
+        remote_addr=request.META.get("REMOTE_ADDR", ""),
+        forwarded_for=request.META.get("HTTP_X_FORWARDED_FOR", ""),
+        trusted_proxy_count=settings.TRUSTED_PROXY_COUNT,
+    )
+    return throttle.client_key(address)
+
+
+def enter(request):
+    if request.method != "POST":
+        return make_private(HttpResponseRedirect(members_home_url()))
+    next_url = safe_next(request, request.POST.get("next", ""))
+    client = _client(request)
+    # The throttle comes first: a refused attempt costs a cache read, never a hash.
+    decision = throttle.check(client=client)
+    if not decision.allowed:
+        if decision.first_refusal:
+            stats.bump("throttled")
+        return gate_response(request, status=429, next_url=next_url, throttled=decision)
+    form = GateForm(request.POST)
+    if not form.is_valid():
+        return gate_response(request, form=form, status=400, next_url=next_url)
+    given = access.authenticate(candidate=form.cleaned_data["secret"], now=timezone.now())
+    if given is None:
+        if throttle.record_failure(client=client):
+            mail_admins(
+                _("Members area: many failed password attempts"),
+                _(
+                    "The members gate has refused more wrong passwords than the site-wide limit allows, "
+                    "so it is refusing all attempts for a while. If this continues, rotate the members "
+                    "password with no grace and check the server logs."
+                ),
+            )
+        stats.bump("failures")
+        form.add_error("secret", _("That password or pass code did not work. Check it and try again."))
+        return gate_response(request, form=form, status=403, next_url=next_url)
+    access.grant(request, given)
+    stats.bump("entries")
+    return make_private(HttpResponseRedirect(next_url))
+
+
+@require_POST
+def leave(request):
+    access.leave(request)
+    response = TemplateResponse(request, "members/left.html", {"members_url": members_home_url()})
+    return make_private(response)
+
+
+def image(request, image_id: int, spec: str):
+    """A members image, resized in memory and never written to the public media folders."""
+    if spec not in ALLOWED_IMAGE_SPECS:
+        raise Http404
+    if not access.may_see(request):
+        return gate_response(request, next_url=members_home_url())
+    item = get_object_or_404(get_image_model(), pk=image_id)
+    if not in_members_collection(item):
+        raise Http404  # public images have public URLs; this view serves members files only
+    output = BytesIO()
+    if item.is_svg():
+        with item.open_file() as handle:
+            data, content_type = handle.read(), "image/svg+xml"
+    else:
+        result = Filter(spec=spec).run(item, output)
+        data = output.getvalue()
+        content_type = IMAGE_TYPES.get(result.format_name, "application/octet-stream")
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = "inline"
+    return make_private(response)
+
+
+def private_media_denied(request, path: str):
+    """The private media folder is never served directly, even where Django serves /media/."""
+    raise Http404
