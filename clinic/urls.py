@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from appointments.api import api as appointments_api
 from pages import views as pages_views
 
 public = cache_control(public=True, max_age=3600)
@@ -17,6 +18,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", public(sitemap), name="sitemap"),
     path("robots.txt", public(pages_views.robots_txt), name="robots_txt"),
+    path("appointments/", include("appointments.urls")),
+    path("api/v1/", appointments_api.urls),
 ]
 
 if settings.DEBUG:
