@@ -16,11 +16,11 @@ import time
 import uuid
 
 from django.conf import settings
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
-from django_tasks_db.utils import exclusive_transaction, get_exception_traceback, get_module_path
+from django_tasks.utils import get_exception_traceback, get_module_path
 
 logger = logging.getLogger("appointments.outbox")
 BACKEND = "outbox"
@@ -50,7 +50,8 @@ def requeue_abandoned(*, now: dt.datetime | None = None) -> int:
 def claim_next(worker_id: str) -> DBTaskResult | None:
     tasks = DBTaskResult.objects.ready().filter(backend_name=BACKEND)
     try:
-        with exclusive_transaction(tasks.db):
+        # SQLite's IMMEDIATE mode takes the write lock at BEGIN; PostgreSQL skips rows other workers hold.
+        with transaction.atomic(using=tasks.db):
             task_result = tasks.get_locked()
             if task_result is not None:
                 task_result.claim(worker_id)

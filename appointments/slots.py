@@ -159,8 +159,8 @@ def available_slots(
                             continue
                         slots.append(Slot(start, end, calendar.key))
             day += dt.timedelta(days=1)
-    slots.sort()
-    return slots
+    # Overlapping working periods on one day would offer a start twice.
+    return sorted(set(slots))
 
 
 def nearest(slots: Sequence[Slot], *, to: dt.datetime, count: int = 3) -> list[Slot]:
