@@ -198,7 +198,10 @@ def feeds(request):
             messages.success(request, _("Calendar link revoked for %(name)s.") % {"name": practitioner})
         else:
             token = practitioner.new_feed_token()
-            new_link = (practitioner, request.build_absolute_uri(reverse("appointments:practitioner_feed", args=[token])))
+            new_link = (
+                practitioner,
+                request.build_absolute_uri(reverse("appointments:practitioner_feed", args=[token])),
+            )
     return TemplateResponse(
         request,
         "appointments/admin/feeds.html",

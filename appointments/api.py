@@ -8,7 +8,7 @@ from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.conf import settings
 from django.utils.translation import gettext as _
-from ninja import Field, NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.throttling import BaseThrottle
 from wagtail.models import Site
 
@@ -57,8 +57,8 @@ class ServiceOut(Schema):
 
 
 class SlotOut(Schema):
-    start: dt.datetime
-    end: dt.datetime
+    start: str = Field(description="ISO 8601 with the clinic's UTC offset", examples=["2027-01-12T10:00:00+00:00"])
+    end: str = Field(description="ISO 8601 with the clinic's UTC offset")
     practitioner: str
 
 
@@ -99,8 +99,8 @@ class BookingOut(Schema):
     reference: str
     link: str = Field(description="Private link to view, change or cancel; keep it secret")
     status: str
-    start: dt.datetime
-    end: dt.datetime
+    start: str
+    end: str
     practitioner: str
 
 
@@ -109,7 +109,11 @@ def _site(request):
 
 
 def _slot_out(slot, tz):
-    return {"start": slot.start.astimezone(tz), "end": slot.end.astimezone(tz), "practitioner": slot.practitioner}
+    return {
+        "start": slot.start.astimezone(tz).isoformat(),
+        "end": slot.end.astimezone(tz).isoformat(),
+        "practitioner": slot.practitioner,
+    }
 
 
 @api.get("/services", response=list[ServiceOut], tags=["booking"])
@@ -133,20 +137,23 @@ def availability(request, filters: Query[AvailabilityQuery]):
         service = booking.resolve_service(filters.service)
         practitioner = booking.resolve_practitioner(service, filters.practitioner)
     except booking.InvalidBooking as error:
-        return 400, {"detail": _("Invalid query."), "errors": error.errors}
+        return Status(400, {"detail": _("Invalid query."), "errors": error.errors})
     if filters.to < filters.from_:
-        return 400, {"detail": _("Invalid query."), "errors": {"to": _("'to' must not be before 'from'.")}}
+        return Status(400, {"detail": _("Invalid query."), "errors": {"to": _("'to' must not be before 'from'.")}})
     if (filters.to - filters.from_).days > MAX_RANGE_DAYS:
-        return 400, {
-            "detail": _("Invalid query."),
-            "errors": {"to": _("Ask for at most %(n)s days at a time.") % {"n": MAX_RANGE_DAYS}},
-        }
+        return Status(
+            400,
+            {
+                "detail": _("Invalid query."),
+                "errors": {"to": _("Ask for at most %(n)s days at a time.") % {"n": MAX_RANGE_DAYS}},
+            },
+        )
     site = _site(request)
     tz = clinic_zone(site)
     slots = find_slots(
         service=service, practitioner=practitioner, first_day=filters.from_, last_day=filters.to, site=site
     )
-    return 200, {"slots": [_slot_out(s, tz) for s in slots]}
+    return Status(200, {"slots": [_slot_out(s, tz) for s in slots]})
 
 
 @api.post(
@@ -171,19 +178,25 @@ def create_booking(request, data: BookingIn):
             site=site,
         )
     except booking.SlotTaken as taken:
-        return 409, {
-            "detail": taken.errors["start"],
-            "errors": taken.errors,
-            "alternatives": [_slot_out(s, tz) for s in taken.alternatives],
-        }
+        return Status(
+            409,
+            {
+                "detail": taken.errors["start"],
+                "errors": taken.errors,
+                "alternatives": [_slot_out(s, tz) for s in taken.alternatives],
+            },
+        )
     except booking.InvalidBooking as invalid:
-        return 400, {"detail": _("Invalid booking."), "errors": invalid.errors}
+        return Status(400, {"detail": _("Invalid booking."), "errors": invalid.errors})
     appointment = booked.appointment
-    return 201, {
-        "reference": appointment.reference,
-        "link": manage_url(booked.manage_token),
-        "status": appointment.status,
-        "start": appointment.start.astimezone(tz),
-        "end": appointment.end.astimezone(tz),
-        "practitioner": appointment.practitioner.slug,
-    }
+    return Status(
+        201,
+        {
+            "reference": appointment.reference,
+            "link": manage_url(booked.manage_token),
+            "status": appointment.status,
+            "start": appointment.start.astimezone(tz).isoformat(),
+            "end": appointment.end.astimezone(tz).isoformat(),
+            "practitioner": appointment.practitioner.slug,
+        },
+    )

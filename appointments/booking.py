@@ -281,9 +281,7 @@ def reschedule(
         with transaction.atomic():
             Practitioner.objects.select_for_update().get(pk=appointment.practitioner_id)
             current = Appointment.objects.select_for_update().get(pk=appointment.pk)
-            if not current.is_active or _clashes(
-                current.practitioner, start, end, blocked_until, exclude=current.pk
-            ):
+            if not current.is_active or _clashes(current.practitioner, start, end, blocked_until, exclude=current.pk):
                 raise SlotTaken(
                     _alternatives(service, current.practitioner, start, now=now, site=site, exclude=current.pk)
                 )
@@ -323,7 +321,10 @@ def change_status(*, appointment: Appointment, action: str, now: dt.datetime | N
         current = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if current.status not in allowed_from:
             raise InvalidBooking(
-                {"action": _("An appointment that is %(s)s cannot be changed that way.") % {"s": current.get_status_display()}}
+                {
+                    "action": _("An appointment that is %(s)s cannot be changed that way.")
+                    % {"s": current.get_status_display()}
+                }
             )
         current.status = target
         if mail:

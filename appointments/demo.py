@@ -10,7 +10,10 @@ from pages.models import HomePage
 
 from .models import BookingSettings, ContactFormField, ContactPage, Practitioner, Service, WorkingHours
 
-PRACTITIONERS = [("demo-practitioner-a", "Alex Example (demo practitioner)"), ("demo-practitioner-b", "Sam Sample (demo practitioner)")]
+PRACTITIONERS = [
+    ("demo-practitioner-a", "Alex Example (demo practitioner)"),
+    ("demo-practitioner-b", "Sam Sample (demo practitioner)"),
+]
 SERVICES = [
     {
         "slug": "initial-evaluation",
@@ -53,7 +56,9 @@ def load(log=print) -> None:
         if created:
             starts, ends = HOURS[slug]
             for weekday in range(5):
-                WorkingHours.objects.create(practitioner=practitioner, weekday=weekday, starts=starts, ends=ends, sort_order=weekday)
+                WorkingHours.objects.create(
+                    practitioner=practitioner, weekday=weekday, starts=starts, ends=ends, sort_order=weekday
+                )
             log(f"Created demo practitioner {name} with weekday hours")
         practitioners.append(practitioner)
     for data in SERVICES:
@@ -77,7 +82,7 @@ def load(log=print) -> None:
         page = ContactPage(
             title="Contact",
             slug="contact",
-            intro="<p>Send the clinic a message. To book, use <a href=\"/appointments/\">online booking</a>.</p>",
+            intro='<p>Send the clinic a message. To book, use <a href="/appointments/">online booking</a>.</p>',
             thank_you_text="<p>Thank you. The clinic will reply by email.</p>",
             to_address=clinic.email or "clinic@example.com",
             from_address="",

@@ -24,7 +24,7 @@ from .availability import booking_settings, clinic_zone
 from .ics import appointment_calendar
 from .models import Appointment
 
-REDACTED = "[sent]"
+REDACTED = "[sent]"  # noqa: S105 - a marker, not a secret
 
 
 def _clinic():
@@ -69,7 +69,9 @@ def _patient_message(appointment: Appointment, kind: str, manage_token: str = ""
             },
         )
         subject = _subject(kind, appointment, clinic.name)
-    message = EmailMessage(subject=subject, body=body, to=[appointment.email], reply_to=[clinic.email] if clinic.email else None)
+    message = EmailMessage(
+        subject=subject, body=body, to=[appointment.email], reply_to=[clinic.email] if clinic.email else None
+    )
     if kind != "reminder":
         message.attach("appointment.ics", appointment_calendar(appointment, clinic_name=clinic.name), "text/calendar")
     return message
@@ -92,7 +94,10 @@ def send_reminder(*, appointment_id: int, start: str) -> str:
     """Sent once, and only if the appointment is still confirmed at the time it was queued for."""
     with transaction.atomic():
         appointment = (
-            Appointment.objects.select_for_update().select_related("service", "practitioner").filter(pk=appointment_id).first()
+            Appointment.objects.select_for_update()
+            .select_related("service", "practitioner")
+            .filter(pk=appointment_id)
+            .first()
         )
         if appointment is None or appointment.purged_at or appointment.reminder_sent_at:
             return "skipped: gone or already sent"

@@ -263,7 +263,9 @@ class Appointment(models.Model):
     practitioner = models.ForeignKey(
         Practitioner, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("practitioner")
     )
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("service"))
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("service")
+    )
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     # end + the service's buffer at booking time: the next booking may start here at the earliest.

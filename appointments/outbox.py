@@ -19,11 +19,12 @@ from django.conf import settings
 from django.db import OperationalError, transaction
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 from django_tasks.utils import get_exception_traceback, get_module_path
+from django_tasks_db.models import DBTaskResult
 
 logger = logging.getLogger("appointments.outbox")
 BACKEND = "outbox"
+REDACTED = "[sent]"  # noqa: S105 - a marker, not a secret
 
 
 def max_attempts() -> int:
@@ -75,7 +76,9 @@ def run_claimed(task_result: DBTaskResult) -> bool:
         if attempts < max_attempts():
             task_result.status = TaskResultStatus.READY
             task_result.run_after = timezone.now() + backoff(attempts)
-            logger.warning("Outbox task %s failed (attempt %s), retrying at %s", task_result.id, attempts, task_result.run_after)
+            logger.warning(
+                "Outbox task %s failed (attempt %s), retrying at %s", task_result.id, attempts, task_result.run_after
+            )
         else:
             task_result.status = TaskResultStatus.FAILED
             task_result.finished_at = timezone.now()
@@ -85,7 +88,7 @@ def run_claimed(task_result: DBTaskResult) -> bool:
     kwargs = dict(task_result.args_kwargs["kwargs"])
     if kwargs.get("manage_token"):
         # The private link has been delivered; do not keep it readable in the queue.
-        kwargs["manage_token"] = "[sent]"
+        kwargs["manage_token"] = REDACTED
     task_result.args_kwargs = {"args": task_result.args_kwargs["args"], "kwargs": kwargs}
     task_result.status = TaskResultStatus.SUCCESSFUL
     task_result.finished_at = timezone.now()

@@ -99,13 +99,20 @@ def choose_day(request):
     if "day" in request.GET:
         day = parse_date(request.GET.get("day", "")[:10] or "x") if len(request.GET["day"]) <= 10 else None
         if day and any(d == day for d, _slots in days):
-            return redirect(reverse("appointments:time") + "?" + _step_query(service, practitioner, day=day.isoformat()))
+            return redirect(
+                reverse("appointments:time") + "?" + _step_query(service, practitioner, day=day.isoformat())
+            )
         error = _("Choose one of the days listed.")
     return render(
         request,
         "appointments/choose_day.html",
         _common(
-            request, service=service, practitioner=practitioner, days=days, error=error, step=2,
+            request,
+            service=service,
+            practitioner=practitioner,
+            days=days,
+            error=error,
+            step=2,
             query=_step_query(service, practitioner),
         ),
         status=400 if error else 200,
@@ -115,7 +122,11 @@ def choose_day(request):
 def _slots_for_day(request, service, practitioner, day, exclude=None):
     """Start times on one day; with "anyone", each time once, whichever practitioner is free."""
     slots = find_slots(
-        service=service, practitioner=practitioner, first_day=day, last_day=day, site=_site(request),
+        service=service,
+        practitioner=practitioner,
+        first_day=day,
+        last_day=day,
+        site=_site(request),
         exclude_appointment=exclude,
     )
     unique = {}
@@ -150,17 +161,21 @@ def choose_time(request):
         start = _parse_start(request.GET["start"])
         if start and any(s.start == start for s in slots):
             return redirect(
-                reverse("appointments:details")
-                + "?"
-                + _step_query(service, practitioner, start=start.isoformat())
+                reverse("appointments:details") + "?" + _step_query(service, practitioner, start=start.isoformat())
             )
         error = _("Choose one of the times listed.")
     return render(
         request,
         "appointments/choose_time.html",
         _common(
-            request, service=service, practitioner=practitioner, day=day, groups=_group_by_part_of_day(slots, tz),
-            error=error, step=3, query=_step_query(service, practitioner),
+            request,
+            service=service,
+            practitioner=practitioner,
+            day=day,
+            groups=_group_by_part_of_day(slots, tz),
+            error=error,
+            step=3,
+            query=_step_query(service, practitioner),
         ),
         status=400 if error else 200,
     )
@@ -227,9 +242,18 @@ def details(request):
         request,
         "appointments/details.html",
         _common(
-            request, service=service, practitioner=practitioner, start=start.astimezone(tz), start_value=start.isoformat(),
-            form=form, errors=errors, alternatives=alternatives, step=4, query=_step_query(service, practitioner),
-            day=start.astimezone(tz).date(), max_message=booking.MAX_MESSAGE,
+            request,
+            service=service,
+            practitioner=practitioner,
+            start=start.astimezone(tz),
+            start_value=start.isoformat(),
+            form=form,
+            errors=errors,
+            alternatives=alternatives,
+            step=4,
+            query=_step_query(service, practitioner),
+            day=start.astimezone(tz).date(),
+            max_message=booking.MAX_MESSAGE,
         ),
         status=status,
     )
@@ -239,7 +263,9 @@ def _appointment_for(token: str) -> Appointment:
     if len(token) > 100:
         raise Http404
     appointment = (
-        Appointment.objects.select_related("service", "practitioner").filter(manage_token_hash=hash_token(token)).first()
+        Appointment.objects.select_related("service", "practitioner")
+        .filter(manage_token_hash=hash_token(token))
+        .first()
     )
     if appointment is None or appointment.purged_at:
         raise Http404
@@ -271,9 +297,15 @@ def manage(request, token):
         request,
         "appointments/manage.html",
         _common(
-            request, appointment=appointment, token=token, start=appointment.start.astimezone(tz),
-            can_change=booking.can_patient_change(appointment, site=site), is_new=request.GET.get("new") == "1",
-            message=message, error=error, step=None,
+            request,
+            appointment=appointment,
+            token=token,
+            start=appointment.start.astimezone(tz),
+            can_change=booking.can_patient_change(appointment, site=site),
+            is_new=request.GET.get("new") == "1",
+            message=message,
+            error=error,
+            step=None,
         ),
         status=status,
     )
@@ -302,7 +334,9 @@ def manage_move(request, token):
             else:
                 return redirect(reverse("appointments:manage", args=[token]) + "?moved=1")
     slots = find_slots(
-        service=appointment.service, practitioner=appointment.practitioner, site=site,
+        service=appointment.service,
+        practitioner=appointment.practitioner,
+        site=site,
         exclude_appointment=appointment.pk,
     )
     days = list(by_local_day(slots, tz=tz).items())
@@ -316,8 +350,16 @@ def manage_move(request, token):
         request,
         "appointments/manage_move.html",
         _common(
-            request, appointment=appointment, token=token, start=appointment.start.astimezone(tz), days=days,
-            day=day, groups=groups, errors=errors, alternatives=alternatives, step=None,
+            request,
+            appointment=appointment,
+            token=token,
+            start=appointment.start.astimezone(tz),
+            days=days,
+            day=day,
+            groups=groups,
+            errors=errors,
+            alternatives=alternatives,
+            step=None,
         ),
         status=status,
     )

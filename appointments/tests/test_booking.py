@@ -163,7 +163,9 @@ def test_status_changes_follow_the_allowed_transitions(clinic):
     with pytest.raises(booking.InvalidBooking):
         booking.change_status(appointment=confirmed, action="decline")
     assert booking.change_status(appointment=confirmed, action="attended").status == Appointment.Status.ATTENDED
-    cancelled = booking.change_status(appointment=book(email="x@example.org", start=SLOT + dt.timedelta(hours=3)).appointment, action="cancel")
+    cancelled = booking.change_status(
+        appointment=book(email="x@example.org", start=SLOT + dt.timedelta(hours=3)).appointment, action="cancel"
+    )
     outbox.drain()
     cancel_mail = [m for m in mail.outbox if m.to == ["x@example.org"] and "cancelled" in m.subject]
     assert cancel_mail

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from appointments.slots import (
     Interval,
-    PractitionerCalendar,
     Policy,
+    PractitionerCalendar,
     WeeklyHours,
     available_slots,
     local_day_span,
@@ -20,7 +20,13 @@ from appointments.slots import (
 UTC = dt.UTC
 ZONES = [ZoneInfo("Europe/London"), ZoneInfo("America/New_York"), ZoneInfo("Australia/Sydney"), ZoneInfo("UTC")]
 # Windows that contain DST changes in both hemispheres.
-BASE_DAYS = [dt.date(2026, 3, 26), dt.date(2026, 10, 22), dt.date(2026, 3, 5), dt.date(2026, 10, 29), dt.date(2026, 4, 2)]
+BASE_DAYS = [
+    dt.date(2026, 3, 26),
+    dt.date(2026, 10, 22),
+    dt.date(2026, 3, 5),
+    dt.date(2026, 10, 29),
+    dt.date(2026, 4, 2),
+]
 
 
 def overlaps(a_start, a_end, b_start, b_end) -> bool:
@@ -33,7 +39,9 @@ def weekly_hours(draw):
     start_minutes = draw(st.integers(0, 22 * 60)) // 15 * 15
     length = draw(st.integers(30, 10 * 60)) // 15 * 15
     end_minutes = min(start_minutes + length, 24 * 60 - 1)
-    return WeeklyHours(weekday, dt.time(start_minutes // 60, start_minutes % 60), dt.time(end_minutes // 60, end_minutes % 60))
+    return WeeklyHours(
+        weekday, dt.time(start_minutes // 60, start_minutes % 60), dt.time(end_minutes // 60, end_minutes % 60)
+    )
 
 
 @st.composite
@@ -131,7 +139,9 @@ def week(starts=dt.time(9), ends=dt.time(17)):
 
 
 def slots_on(day, tz, **kwargs):
-    policy = kwargs.pop("policy", Policy(duration=dt.timedelta(minutes=60), step=dt.timedelta(minutes=60), min_notice=dt.timedelta(0)))
+    policy = kwargs.pop(
+        "policy", Policy(duration=dt.timedelta(minutes=60), step=dt.timedelta(minutes=60), min_notice=dt.timedelta(0))
+    )
     calendar = PractitionerCalendar(key="a", hours=kwargs.pop("hours", week()), busy=kwargs.pop("busy", ()))
     return available_slots(
         calendars=[calendar],
@@ -188,7 +198,12 @@ def test_buffer_blocks_the_next_start_and_busy_time_blocks_slots():
     london = ZoneInfo("Europe/London")
     day = dt.date(2026, 6, 1)
     busy = (Interval(dt.datetime(2026, 6, 1, 10, tzinfo=UTC), dt.datetime(2026, 6, 1, 11, 15, tzinfo=UTC)),)
-    policy = Policy(duration=dt.timedelta(minutes=45), buffer=dt.timedelta(minutes=15), step=dt.timedelta(minutes=15), min_notice=dt.timedelta(0))
+    policy = Policy(
+        duration=dt.timedelta(minutes=45),
+        buffer=dt.timedelta(minutes=15),
+        step=dt.timedelta(minutes=15),
+        min_notice=dt.timedelta(0),
+    )
     slots = slots_on(day, london, busy=busy, policy=policy, now=dt.datetime(2026, 5, 1, tzinfo=UTC))
     starts = {s.start.astimezone(london).strftime("%H:%M") for s in slots}
     # 10:00 BST is 09:00 UTC; busy 11:00–12:15 BST. A 45-minute slot plus 15 minutes' buffer must end by 11:00.
@@ -199,12 +214,22 @@ def test_buffer_blocks_the_next_start_and_busy_time_blocks_slots():
 def test_closures_and_notice_and_horizon():
     london = ZoneInfo("Europe/London")
     now = dt.datetime(2026, 6, 1, 8, tzinfo=UTC)
-    policy = Policy(duration=dt.timedelta(minutes=60), step=dt.timedelta(minutes=60), min_notice=dt.timedelta(hours=12), horizon=dt.timedelta(days=2))
+    policy = Policy(
+        duration=dt.timedelta(minutes=60),
+        step=dt.timedelta(minutes=60),
+        min_notice=dt.timedelta(hours=12),
+        horizon=dt.timedelta(days=2),
+    )
     calendar = PractitionerCalendar(key="a", hours=week())
     closed = local_day_span(dt.date(2026, 6, 2), london)
     slots = available_slots(
-        calendars=[calendar], policy=policy, closures=[closed], tz=london, now=now,
-        first_day=dt.date(2026, 6, 1), last_day=dt.date(2026, 6, 10),
+        calendars=[calendar],
+        policy=policy,
+        closures=[closed],
+        tz=london,
+        now=now,
+        first_day=dt.date(2026, 6, 1),
+        last_day=dt.date(2026, 6, 10),
     )
     days = {s.start.astimezone(london).date() for s in slots}
     assert days == {dt.date(2026, 6, 3)}
@@ -214,8 +239,17 @@ def test_closures_and_notice_and_horizon():
 def test_daily_limit_closes_a_full_day():
     london = ZoneInfo("Europe/London")
     calendar = PractitionerCalendar(key="a", hours=week(), booked_per_day={dt.date(2026, 6, 1): 2})
-    common = {"calendars": [calendar], "closures": [], "tz": london, "now": dt.datetime(2026, 5, 1, tzinfo=UTC), "first_day": dt.date(2026, 6, 1), "last_day": dt.date(2026, 6, 2)}
-    limited = available_slots(policy=Policy(duration=dt.timedelta(hours=1), min_notice=dt.timedelta(0), daily_limit=2), **common)
+    common = {
+        "calendars": [calendar],
+        "closures": [],
+        "tz": london,
+        "now": dt.datetime(2026, 5, 1, tzinfo=UTC),
+        "first_day": dt.date(2026, 6, 1),
+        "last_day": dt.date(2026, 6, 2),
+    }
+    limited = available_slots(
+        policy=Policy(duration=dt.timedelta(hours=1), min_notice=dt.timedelta(0), daily_limit=2), **common
+    )
     assert {s.start.date() for s in limited} == {dt.date(2026, 6, 2)}
 
 
