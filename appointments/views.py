@@ -111,12 +111,21 @@ def choose_day(request):
             service=service,
             practitioner=practitioner,
             days=days,
+            months=_by_month(days),
             error=error,
             step=2,
             query=_step_query(service, practitioner),
         ),
         status=400 if error else 200,
     )
+
+
+def _by_month(days):
+    """Days grouped by month, so a long list reads as a few short radio groups."""
+    months: dict[tuple[int, int], list] = {}
+    for day, slots in days:
+        months.setdefault((day.year, day.month), []).append((day, slots))
+    return [(items[0][0], items) for items in months.values()]
 
 
 def _slots_for_day(request, service, practitioner, day, exclude=None):
