@@ -13,7 +13,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -23,6 +23,7 @@ from .availability import clinic_zone
 from .models import Appointment, Practitioner
 from .patient_data import delete_patient, export_rows
 from .slots import local_day_span
+from .views import parse_day
 
 can_view = permission_required("appointments.view_appointment", raise_exception=True)
 can_change = permission_required("appointments.change_appointment", raise_exception=True)
@@ -34,7 +35,7 @@ def calendar(request):
     tz = clinic_zone()
     today = dt.datetime.now(tz).date()
     raw = request.GET.get("date", "")
-    day = (parse_date(raw) if len(raw) == 10 else None) or today
+    day = parse_day(raw) or today
     mode = "day" if request.GET.get("view") == "day" else "week"
     if mode == "week":
         first = day - dt.timedelta(days=day.weekday())
@@ -131,7 +132,10 @@ def action(request, pk):
 def move(request, pk):
     appointment = get_object_or_404(Appointment, pk=pk)
     raw = request.POST.get("start", "")[:20]
-    local = parse_datetime(raw) if raw else None
+    try:
+        local = parse_datetime(raw) if raw else None
+    except ValueError:
+        local = None
     if local is None:
         messages.error(request, _("Enter the new date and time."))
         return redirect("appointments_admin:detail", pk=pk)
@@ -151,7 +155,7 @@ def move(request, pk):
 @never_cache
 @can_view
 def patient_data(request):
-    email = request.GET.get("email", "").strip()[:254]
+    email = request.GET.get("email", "").strip()[:254].replace("\x00", "")
     rows = export_rows(email) if email else []
     fmt = request.GET.get("format")
     if email and fmt == "json":
@@ -178,7 +182,7 @@ def patient_data(request):
 def patient_delete(request):
     if not request.user.has_perm("appointments.delete_appointment"):
         raise PermissionDenied
-    email = request.POST.get("email", "").strip()[:254]
+    email = request.POST.get("email", "").strip()[:254].replace("\x00", "")
     if not email or request.POST.get("confirm") != "yes":
         return HttpResponseBadRequest(_("Tick the box to confirm the deletion."))
     count = delete_patient(email)

@@ -104,6 +104,8 @@ def clean_details(*, name: str, email: str, phone: str, message: str, consent: b
 def resolve_service(slug) -> Service:
     if not isinstance(slug, str) or not slug:
         raise InvalidBooking({"service": _("Choose a service.")})
+    if CONTROL.search(slug):
+        raise InvalidBooking({"service": _("Unknown service.")})
     service = Service.objects.filter(slug=slug[:60], active=True).first()
     if service is None:
         raise InvalidBooking({"service": _("Unknown service.")})
@@ -113,7 +115,7 @@ def resolve_service(slug) -> Service:
 def resolve_practitioner(service: Service, slug) -> Practitioner | None:
     if slug in (None, "", "anyone"):
         return None
-    if not isinstance(slug, str):
+    if not isinstance(slug, str) or CONTROL.search(slug):
         raise InvalidBooking({"practitioner": _("Unknown practitioner.")})
     practitioner = service.practitioners.filter(slug=slug[:60], active=True).first()
     if practitioner is None:

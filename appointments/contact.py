@@ -26,7 +26,7 @@ def serve_contact_page(page, request, *args, **kwargs):
             return response
         problem = None
         for key, value in request.POST.items():
-            if len(value) > MAX_FIELD:
+            if len(value) > MAX_FIELD or "\x00" in value:
                 problem = _("A field is too long.")
             elif CONTROL.search(value) and key not in MULTILINE:
                 problem = _("Remove line breaks and special characters from the short fields.")

@@ -97,7 +97,7 @@ def choose_day(request):
     days = list(by_local_day(slots, tz=tz).items())
     error = ""
     if "day" in request.GET:
-        day = parse_date(request.GET.get("day", "")[:10] or "x") if len(request.GET["day"]) <= 10 else None
+        day = parse_day(request.GET["day"])
         if day and any(d == day for d, _slots in days):
             return redirect(
                 reverse("appointments:time") + "?" + _step_query(service, practitioner, day=day.isoformat())
@@ -160,7 +160,7 @@ def choose_time(request):
     if errors:
         return _bad_step(request, errors)
     raw_day = request.GET.get("day", "")
-    day = parse_date(raw_day) if len(raw_day) == 10 else None
+    day = parse_day(raw_day)
     if day is None:
         return _bad_step(request, {"day": _("Choose a day first.")})
     tz = clinic_zone(_site(request))
@@ -188,6 +188,16 @@ def choose_time(request):
         ),
         status=400 if error else 200,
     )
+
+
+def parse_day(value) -> dt.date | None:
+    """A YYYY-MM-DD date, or None for anything else (including 2027-02-30)."""
+    if not isinstance(value, str) or len(value) != 10:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError:
+        return None
 
 
 def _parse_start(value: str) -> dt.datetime | None:
@@ -350,7 +360,7 @@ def manage_move(request, token):
     )
     days = list(by_local_day(slots, tz=tz).items())
     raw_day = request.GET.get("day", "")
-    day = parse_date(raw_day) if len(raw_day) == 10 else None
+    day = parse_day(raw_day)
     groups = []
     if day:
         day_slots = [s for d, ss in days if d == day for s in ss]

@@ -8,6 +8,8 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from appointments import booking, outbox
 from appointments.models import Appointment
@@ -106,6 +108,8 @@ def test_taken_time_is_409_with_nearest_times(client, clinic):
     [
         "/appointments/day/?service=nope",
         "/appointments/time/?service=initial-evaluation&day=someday",
+        "/appointments/time/?service=initial-evaluation&day=2027-02-30",
+        "/appointments/day/?service=initial-evaluation&day=2027-02-30",
         "/appointments/time/?service=initial-evaluation&day=2027-01-12&start=2027-01-12T10:05:00%2B00:00",
         "/appointments/details/?service=initial-evaluation",
         "/appointments/?service=nope",
@@ -173,6 +177,7 @@ def test_contact_form_stores_queues_mail_and_throttles(client, contact_page):
     assert bad.status_code == 400
     invalid = client.post(contact_page, {**data, "your_email": "nope"})
     assert invalid.status_code == 400
+    assert client.post(contact_page, {**data, "your_message": "nul\x00byte"}).status_code == 400
     codes = [client.post(contact_page, data).status_code for _ in range(6)]
     assert 429 in codes
     assert FormSubmission.objects.count() <= 5
@@ -251,3 +256,21 @@ def test_purge_command(clinic, frozen):
     frozen.move_to(SLOT + dt.timedelta(days=800))
     call_command("purge_patient_data")
     assert Appointment.objects.get().name == "(removed)"
+
+
+@given(
+    path=st.sampled_from(["/appointments/", "/appointments/day/", "/appointments/time/", "/appointments/details/"]),
+    params=st.dictionaries(
+        st.sampled_from(["service", "practitioner", "day", "start", "name", "email", "consent"]),
+        st.one_of(
+            st.text(max_size=60), st.sampled_from(["initial-evaluation", "alex", "2027-01-12", SLOT.isoformat()])
+        ),
+    ),
+    method=st.sampled_from(["get", "post"]),
+)
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_input_makes_a_server_error(client, clinic, path, params, method):
+    response = getattr(client, method)(path, params)
+    assert response.status_code < 500
+    if response.status_code >= 400:
+        assert Appointment.objects.count() == 0 or method == "post"
