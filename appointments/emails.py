@@ -73,7 +73,11 @@ def _patient_message(appointment: Appointment, kind: str, manage_token: str = ""
         subject=subject, body=body, to=[appointment.email], reply_to=[clinic.email] if clinic.email else None
     )
     if kind != "reminder":
-        message.attach("appointment.ics", appointment_calendar(appointment, clinic_name=clinic.name), "text/calendar")
+        message.attach(
+            "appointment.ics",
+            appointment_calendar(appointment, clinic_name=clinic.name, organizer=clinic.email),
+            "text/calendar",
+        )
     return message
 
 

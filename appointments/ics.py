@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress, vText
 
 from .models import Appointment
 
@@ -17,7 +17,7 @@ def uid_for(appointment: Appointment) -> str:
     return f"appointment-{appointment.reference}@{host}"
 
 
-def _event(appointment: Appointment, *, clinic_name: str, for_staff: bool) -> Event:
+def _event(appointment: Appointment, *, clinic_name: str, for_staff: bool, organizer: str = "") -> Event:
     event = Event()
     event.add("uid", uid_for(appointment))
     event.add("sequence", appointment.sequence)
@@ -30,6 +30,13 @@ def _event(appointment: Appointment, *, clinic_name: str, for_staff: bool) -> Ev
     else:
         event.add("summary", f"{appointment.service.name}, {clinic_name}")
         event.add("description", f"Reference {appointment.reference}")
+        # RFC 5546: a REQUEST or CANCEL names its organizer; the patient is the attendee.
+        organizer_address = vCalAddress(f"mailto:{organizer or settings.DEFAULT_FROM_EMAIL}")
+        organizer_address.params["cn"] = vText(clinic_name)
+        event.add("organizer", organizer_address)
+        attendee = vCalAddress(f"mailto:{appointment.email}")
+        attendee.params["partstat"] = vText("ACCEPTED")
+        event.add("attendee", attendee)
     cancelled = appointment.status not in Appointment.ACTIVE
     if for_staff:
         event.add("status", "TENTATIVE" if appointment.status == Appointment.Status.PENDING else "CONFIRMED")
@@ -38,13 +45,13 @@ def _event(appointment: Appointment, *, clinic_name: str, for_staff: bool) -> Ev
     return event
 
 
-def appointment_calendar(appointment: Appointment, *, clinic_name: str) -> bytes:
+def appointment_calendar(appointment: Appointment, *, clinic_name: str, organizer: str = "") -> bytes:
     """METHOD:REQUEST for a live appointment, METHOD:CANCEL once it no longer takes place."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", "REQUEST" if appointment.is_active else "CANCEL")
-    calendar.add_component(_event(appointment, clinic_name=clinic_name, for_staff=False))
+    calendar.add_component(_event(appointment, clinic_name=clinic_name, for_staff=False, organizer=organizer))
     return calendar.to_ical()
 
 

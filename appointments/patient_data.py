@@ -47,10 +47,23 @@ def export_rows(email: str) -> list[dict]:
     return rows
 
 
+def contact_messages_for(email: str):
+    """Contact-form submissions that carry this email address."""
+    from wagtail.contrib.forms.models import FormSubmission
+
+    from .models import ContactPage
+
+    email = email.strip().lower()
+    candidates = FormSubmission.objects.filter(page__in=ContactPage.objects.all(), form_data__icontains=email)
+    return [s for s in candidates if email in (str(v).strip().lower() for v in s.form_data.values())]
+
+
 def delete_patient(email: str) -> int:
-    """Delete every booking made with this email; the slots they held are released."""
+    """Delete every booking (and contact message) made with this email; the slots are released."""
     with transaction.atomic():
         count, _ = bookings_for(email).delete()
+        for submission in contact_messages_for(email):
+            submission.delete()
     return count
 
 
@@ -61,13 +74,20 @@ def months_ago(now: dt.datetime, months: int) -> dt.datetime:
 
 
 def purge_expired(*, now: dt.datetime | None = None, dry_run: bool = False) -> int:
-    """Blank the personal details of appointments that ended more than the retention period ago.
+    """Blank the personal details of appointments that ended more than the retention period ago,
+    and delete contact-form messages older than it.
 
     The appointment row stays (times, service, status) so the clinic's statistics still add up.
     """
+    from wagtail.contrib.forms.models import FormSubmission
+
+    from .models import ContactPage
+
     now = now or timezone.now()
     cutoff = months_ago(now, booking_settings().retention_months)
     due = Appointment.objects.filter(end__lt=cutoff, purged_at__isnull=True)
+    old_messages = FormSubmission.objects.filter(page__in=ContactPage.objects.all(), submit_time__lt=cutoff)
     if dry_run:
         return due.count()
+    old_messages.delete()
     return due.update(name=PURGED_NAME, email="removed@invalid", phone="", message="", purged_at=now)

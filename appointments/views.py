@@ -389,7 +389,9 @@ def manage_move(request, token):
 def appointment_ics(request, token):
     appointment = _appointment_for(token)
     clinic = ClinicSettings.for_request(request)
-    response = HttpResponse(appointment_calendar(appointment, clinic_name=clinic.name), content_type="text/calendar")
+    response = HttpResponse(
+        appointment_calendar(appointment, clinic_name=clinic.name, organizer=clinic.email), content_type="text/calendar"
+    )
     response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
     return response
 

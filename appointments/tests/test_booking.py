@@ -39,6 +39,7 @@ def test_book_saves_and_queues_patient_and_clinic_mail(clinic):
     assert ics[0] == "appointment.ics"
     text = ics[1].decode() if isinstance(ics[1], bytes) else ics[1]
     assert "METHOD:REQUEST" in text and f"UID:appointment-{appointment.reference}@" in text and "SEQUENCE:0" in text
+    assert "ORGANIZER" in text and "mailto:pat@example.org" in text
     # The token is not kept readable in the queue once it has been delivered.
     assert not any(booked.manage_token in str(t.args_kwargs) for t in DBTaskResult.objects.all())
 

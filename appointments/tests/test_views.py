@@ -181,6 +181,11 @@ def test_contact_form_stores_queues_mail_and_throttles(client, contact_page):
     codes = [client.post(contact_page, data).status_code for _ in range(6)]
     assert 429 in codes
     assert FormSubmission.objects.count() <= 5
+    # The patient's right to erasure covers their contact messages too.
+    from appointments.patient_data import delete_patient
+
+    delete_patient("PAT@example.org")
+    assert FormSubmission.objects.count() == 0
 
 
 @pytest.fixture
