@@ -101,6 +101,11 @@ def test_taken_time_is_409_with_nearest_times(client, clinic):
     assert response.status_code == 409
     html = response.content.decode()
     assert "just taken" in html and "The nearest free times" in html
+    alternative = re.search(r'name="start" id="alt-1" value="([^"]+)"', html).group(1)
+    follow = client.get(
+        "/appointments/details/", {"service": "initial-evaluation", "practitioner": "alex", "start": alternative}
+    )
+    assert follow.status_code == 200 and "Your details" in follow.content.decode()
 
 
 @pytest.mark.parametrize(
