@@ -53,7 +53,7 @@ def _subject(kind: str, appointment: Appointment, clinic_name: str) -> str:
     return " ".join(f"{subjects[kind]} – {clinic_name} ({appointment.reference})".split())
 
 
-def _patient_message(appointment: Appointment, kind: str, manage_token: str = "") -> EmailMessage:
+def _patient_message(appointment: Appointment, kind: str, manage_token: str = "") -> EmailMessage:  # nosec B107
     clinic = _clinic()
     tz = clinic_zone()
     with timezone.override(tz), translation.override(settings.LANGUAGE_CODE):

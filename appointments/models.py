@@ -70,7 +70,7 @@ class Practitioner(ClusterableModel):
         return token
 
     def revoke_feed(self) -> None:
-        self.feed_token_hash = ""
+        self.feed_token_hash = ""  # nosec B105
         self.save(update_fields=["feed_token_hash"])
 
 

@@ -401,7 +401,9 @@ def appointment_ics(request, token):
 def practitioner_ics(request, token):
     if len(token) > 100:
         raise Http404
-    practitioner = Practitioner.objects.filter(feed_token_hash=hash_token(token)).exclude(feed_token_hash="").first()
+    practitioner = (
+        Practitioner.objects.filter(feed_token_hash=hash_token(token)).exclude(feed_token_hash="").first()  # nosec B106
+    )
     if practitioner is None:
         raise Http404
     since = timezone.now() - dt.timedelta(days=30)
