@@ -39,7 +39,15 @@ run: install
 	$(MANAGE) ensure_dev_admin
 	@echo "Members area: http://127.0.0.1:$(PORT)/members/  password: $$($(MANAGE) members_password 2>/dev/null | tail -n 1)"
 	@echo "Serving http://127.0.0.1:$(PORT)/  (the sciatica article: http://127.0.0.1:$(PORT)/sciatica/)"
+	@mkdir -p var
+	@$(MANAGE) outbox_worker >> var/outbox-worker.log 2>&1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	echo "Outbox worker (booking and contact email) runs in the background: pid $$worker, log var/outbox-worker.log"; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+# The email outbox worker on its own (production runs it as a service next to gunicorn).
+worker: install
+	$(MANAGE) outbox_worker
 
 serve: install
 	PORT=$(PORT) WORKERS=$(WORKERS) ./scripts/serve.sh

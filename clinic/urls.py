@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from appointments.api import api as appointments_api
 from members import views as members_views
 from pages import views as pages_views
 
@@ -20,6 +21,8 @@ urlpatterns = [
     path("robots.txt", public(pages_views.robots_txt), name="robots_txt"),
     path("members/-/", include("members.urls")),
     path("media/members-private/<path:path>", members_views.private_media_denied),
+    path("appointments/", include("appointments.urls")),
+    path("api/v1/", appointments_api.urls),
 ]
 
 # Uploaded images; answered only with DEBUG or SERVE_MEDIA on (nginx serves them in production).

@@ -16,3 +16,13 @@ AXES_ENABLED = True
 # Serve static files straight from the source folders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# ---- appointments ----
+# A file, not SQLite's shared-cache memory database: threads in the booking concurrency test need
+# real locking (shared cache fails at once with "table is locked" instead of waiting its turn).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"clinic-test-{os.getpid()}.sqlite3")  # noqa: F405
+    }

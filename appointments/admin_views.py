@@ -1,0 +1,218 @@
+"""Staff views in the Wagtail admin: day/week calendar, one appointment's actions, patient data, feeds."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from . import booking
+from .availability import clinic_zone
+from .models import Appointment, Practitioner
+from .patient_data import delete_patient, export_rows
+from .slots import local_day_span
+from .views import parse_day
+
+can_view = permission_required("appointments.view_appointment", raise_exception=True)
+can_change = permission_required("appointments.change_appointment", raise_exception=True)
+
+
+@never_cache
+@can_view
+def calendar(request):
+    tz = clinic_zone()
+    today = dt.datetime.now(tz).date()
+    raw = request.GET.get("date", "")
+    day = parse_day(raw) or today
+    mode = "day" if request.GET.get("view") == "day" else "week"
+    if mode == "week":
+        first = day - dt.timedelta(days=day.weekday())
+        days = [first + dt.timedelta(days=i) for i in range(7)]
+        step = dt.timedelta(days=7)
+    else:
+        days = [day]
+        step = dt.timedelta(days=1)
+    practitioners = list(Practitioner.objects.all())
+    slug = request.GET.get("practitioner", "")
+    chosen = next((p for p in practitioners if p.slug == slug), None)
+    status = request.GET.get("status", "")
+    span_start = local_day_span(days[0], tz).start
+    span_end = local_day_span(days[-1], tz).end
+    appointments = Appointment.objects.filter(start__gte=span_start, start__lt=span_end).select_related(
+        "service", "practitioner"
+    )
+    if chosen:
+        appointments = appointments.filter(practitioner=chosen)
+    if status in Appointment.Status.values:
+        appointments = appointments.filter(status=status)
+    by_day = {d: [] for d in days}
+    for appointment in appointments.order_by("start"):
+        by_day.setdefault(appointment.start.astimezone(tz).date(), []).append(appointment)
+    base = {"view": mode, "practitioner": slug, "status": status}
+    return TemplateResponse(
+        request,
+        "appointments/admin/calendar.html",
+        {
+            "page_title": _("Appointments calendar"),
+            "header_title": _("Appointments calendar"),
+            "by_day": by_day.items(),
+            "mode": mode,
+            "day": day,
+            "practitioners": practitioners,
+            "chosen": chosen,
+            "statuses": Appointment.Status.choices,
+            "status": status,
+            "prev_query": {**base, "date": (day - step).isoformat()},
+            "next_query": {**base, "date": (day + step).isoformat()},
+            "tz": tz,
+        },
+    )
+
+
+@never_cache
+@can_view
+def detail(request, pk):
+    appointment = get_object_or_404(Appointment.objects.select_related("service", "practitioner"), pk=pk)
+    tz = clinic_zone()
+    actions = [
+        (name, label)
+        for name, label in [
+            ("confirm", _("Confirm")),
+            ("decline", _("Decline")),
+            ("cancel", _("Cancel")),
+            ("attended", _("Mark attended")),
+            ("no_show", _("Mark did not attend")),
+        ]
+        if appointment.status in booking.TRANSITIONS[name][0]
+    ]
+    return TemplateResponse(
+        request,
+        "appointments/admin/detail.html",
+        {
+            "page_title": str(appointment),
+            "header_title": _("Appointment %(ref)s") % {"ref": appointment.reference},
+            "appointment": appointment,
+            "start": appointment.start.astimezone(tz),
+            "end": appointment.end.astimezone(tz),
+            "actions": actions,
+            "start_value": appointment.start.astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
+            "tz": tz,
+        },
+    )
+
+
+@require_POST
+@can_change
+def action(request, pk):
+    appointment = get_object_or_404(Appointment, pk=pk)
+    name = request.POST.get("action", "")
+    try:
+        booking.change_status(appointment=appointment, action=name)
+    except booking.InvalidBooking as error:
+        messages.error(request, next(iter(error.errors.values())))
+    else:
+        messages.success(request, _("Appointment %(ref)s updated.") % {"ref": appointment.reference})
+    return redirect("appointments_admin:detail", pk=pk)
+
+
+@require_POST
+@can_change
+def move(request, pk):
+    appointment = get_object_or_404(Appointment, pk=pk)
+    raw = request.POST.get("start", "")[:20]
+    try:
+        local = parse_datetime(raw) if raw else None
+    except ValueError:
+        local = None
+    if local is None:
+        messages.error(request, _("Enter the new date and time."))
+        return redirect("appointments_admin:detail", pk=pk)
+    tz = clinic_zone()
+    start = local.replace(tzinfo=tz) if local.tzinfo is None else local
+    try:
+        booking.reschedule(appointment=appointment, start=start, by_staff=True)
+    except booking.SlotTaken:
+        messages.error(request, _("That time overlaps another appointment of this practitioner."))
+    except booking.BookingError as error:
+        messages.error(request, next(iter(error.errors.values())))
+    else:
+        messages.success(request, _("Appointment moved; the patient has been emailed."))
+    return redirect("appointments_admin:detail", pk=pk)
+
+
+@never_cache
+@can_view
+def patient_data(request):
+    email = request.GET.get("email", "").strip()[:254].replace("\x00", "")
+    rows = export_rows(email) if email else []
+    fmt = request.GET.get("format")
+    if email and fmt == "json":
+        response = HttpResponse(json.dumps(rows, indent=2), content_type="application/json")
+        response["Content-Disposition"] = 'attachment; filename="patient-bookings.json"'
+        return response
+    if email and fmt == "csv":
+        response = HttpResponse(content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="patient-bookings.csv"'
+        writer = csv.writer(response)
+        writer.writerow(rows[0].keys() if rows else ["reference"])
+        for row in rows:
+            # A leading =, +, - or @ would run as a formula in a spreadsheet.
+            writer.writerow(["'" + str(v) if str(v)[:1] in "=+-@" else v for v in row.values()])
+        return response
+    return TemplateResponse(
+        request,
+        "appointments/admin/patient_data.html",
+        {"page_title": _("Patient data"), "header_title": _("Patient data"), "email": email, "rows": rows},
+    )
+
+
+@require_POST
+def patient_delete(request):
+    if not request.user.has_perm("appointments.delete_appointment"):
+        raise PermissionDenied
+    email = request.POST.get("email", "").strip()[:254].replace("\x00", "")
+    if not email or request.POST.get("confirm") != "yes":
+        return HttpResponseBadRequest(_("Tick the box to confirm the deletion."))
+    count = delete_patient(email)
+    messages.success(request, _("Deleted %(n)s booking(s).") % {"n": count})
+    return redirect(reverse("appointments_admin:patient_data"))
+
+
+@never_cache
+@can_change
+def feeds(request):
+    practitioners = Practitioner.objects.all()
+    new_link = None
+    if request.method == "POST":
+        practitioner = get_object_or_404(Practitioner, pk=request.POST.get("practitioner"))
+        if request.POST.get("do") == "revoke":
+            practitioner.revoke_feed()
+            messages.success(request, _("Calendar link revoked for %(name)s.") % {"name": practitioner})
+        else:
+            token = practitioner.new_feed_token()
+            new_link = (
+                practitioner,
+                request.build_absolute_uri(reverse("appointments:practitioner_feed", args=[token])),
+            )
+    return TemplateResponse(
+        request,
+        "appointments/admin/feeds.html",
+        {
+            "page_title": _("Calendar feeds"),
+            "header_title": _("Calendar feeds"),
+            "practitioners": practitioners,
+            "new_link": new_link,
+        },
+    )

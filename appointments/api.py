@@ -1,0 +1,202 @@
+"""The public JSON API at /api/v1/ (django-ninja). It calls the same booking service as the HTML flow."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
+from django.conf import settings
+from django.utils.translation import gettext as _
+from ninja import Field, NinjaAPI, Query, Schema, Status
+from ninja.throttling import BaseThrottle
+from wagtail.models import Site
+
+from . import booking
+from .availability import clinic_zone, find_slots
+from .emails import manage_url
+from .models import Service
+from .throttle import client_address, hit
+
+MAX_RANGE_DAYS = 62
+
+
+class ClientThrottle(BaseThrottle):
+    """Requests per client address per minute; the rate is read at request time so tests can change it."""
+
+    def __init__(self, scope: str, setting: str, default: int):
+        self.scope, self.setting, self.default = scope, setting, default
+
+    def allow_request(self, request) -> bool:
+        limit = getattr(settings, self.setting, self.default)
+        return hit(key=f"api-{self.scope}:{client_address(request)}", limit=limit, per_seconds=60)
+
+    def wait(self):
+        return 60
+
+
+# Swagger UI (served from ninja's own static files, never a CDN) sets inline styles and loads data: images.
+docs_csp = csp_update({"style-src": [UNSAFE_INLINE], "img-src": ["data:"]})
+
+api = NinjaAPI(
+    title="Clinic appointments API",
+    version="1",
+    description="Services, free times and online booking. Times are ISO 8601 with the clinic's UTC offset.",
+    urls_namespace="api-v1",
+    docs_decorator=docs_csp,
+    throttle=[ClientThrottle("read", "APPOINTMENTS_API_READS_PER_MINUTE", 120)],
+)
+
+
+class ServiceOut(Schema):
+    slug: str
+    name: str
+    duration: int = Field(description="Minutes")
+    confirmation: str = Field(description="'instant' or 'request' (staff confirm)")
+    practitioners: list[str]
+
+
+class SlotOut(Schema):
+    start: str = Field(description="ISO 8601 with the clinic's UTC offset", examples=["2027-01-12T10:00:00+00:00"])
+    end: str = Field(description="ISO 8601 with the clinic's UTC offset")
+    practitioner: str
+
+
+class AvailabilityOut(Schema):
+    slots: list[SlotOut]
+
+
+class AvailabilityQuery(Schema):
+    service: str = Field(..., max_length=60)
+    from_: dt.date = Field(..., alias="from")
+    to: dt.date
+    practitioner: str | None = Field(None, max_length=60)
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: dict[str, str] = {}
+
+
+class TakenOut(Schema):
+    detail: str
+    errors: dict[str, str] = {}
+    alternatives: list[SlotOut] = []
+
+
+class BookingIn(Schema):
+    service: str = Field(..., max_length=60)
+    start: dt.datetime = Field(..., description="ISO 8601 with offset, one of the offered slot starts")
+    practitioner: str | None = Field(None, max_length=60)
+    name: str = Field(..., max_length=100)
+    email: str = Field(..., max_length=254)
+    phone: str = Field("", max_length=30)
+    message: str = Field("", max_length=500)
+    consent: bool = Field(..., description="Consent to the clinic storing these details; must be true")
+
+
+class BookingOut(Schema):
+    reference: str
+    link: str = Field(description="Private link to view, change or cancel; keep it secret")
+    status: str
+    start: str
+    end: str
+    practitioner: str
+
+
+def _site(request):
+    return Site.find_for_request(request)
+
+
+def _slot_out(slot, tz):
+    return {
+        "start": slot.start.astimezone(tz).isoformat(),
+        "end": slot.end.astimezone(tz).isoformat(),
+        "practitioner": slot.practitioner,
+    }
+
+
+@api.get("/services", response=list[ServiceOut], tags=["booking"])
+def services(request):
+    rows = Service.objects.filter(active=True).prefetch_related("practitioners")
+    return [
+        {
+            "slug": s.slug,
+            "name": s.name,
+            "duration": s.duration_minutes,
+            "confirmation": s.confirmation,
+            "practitioners": [p.slug for p in s.practitioners.all() if p.active],
+        }
+        for s in rows
+    ]
+
+
+@api.get("/availability", response={200: AvailabilityOut, 400: ErrorOut}, tags=["booking"])
+def availability(request, filters: Query[AvailabilityQuery]):
+    try:
+        service = booking.resolve_service(filters.service)
+        practitioner = booking.resolve_practitioner(service, filters.practitioner)
+    except booking.InvalidBooking as error:
+        return Status(400, {"detail": _("Invalid query."), "errors": error.errors})
+    if filters.to < filters.from_:
+        return Status(400, {"detail": _("Invalid query."), "errors": {"to": _("'to' must not be before 'from'.")}})
+    if (filters.to - filters.from_).days > MAX_RANGE_DAYS:
+        return Status(
+            400,
+            {
+                "detail": _("Invalid query."),
+                "errors": {"to": _("Ask for at most %(n)s days at a time.") % {"n": MAX_RANGE_DAYS}},
+            },
+        )
+    site = _site(request)
+    tz = clinic_zone(site)
+    slots = find_slots(
+        service=service, practitioner=practitioner, first_day=filters.from_, last_day=filters.to, site=site
+    )
+    return Status(200, {"slots": [_slot_out(s, tz) for s in slots]})
+
+
+@api.post(
+    "/bookings",
+    response={201: BookingOut, 400: ErrorOut, 409: TakenOut},
+    tags=["booking"],
+    throttle=[ClientThrottle("book", "APPOINTMENTS_API_BOOKINGS_PER_MINUTE", 10)],
+)
+def create_booking(request, data: BookingIn):
+    site = _site(request)
+    tz = clinic_zone(site)
+    try:
+        booked = booking.book(
+            service=data.service,
+            start=data.start,
+            practitioner=data.practitioner,
+            name=data.name,
+            email=data.email,
+            phone=data.phone,
+            message=data.message,
+            consent=data.consent,
+            site=site,
+        )
+    except booking.SlotTaken as taken:
+        return Status(
+            409,
+            {
+                "detail": taken.errors["start"],
+                "errors": taken.errors,
+                "alternatives": [_slot_out(s, tz) for s in taken.alternatives],
+            },
+        )
+    except booking.InvalidBooking as invalid:
+        return Status(400, {"detail": _("Invalid booking."), "errors": invalid.errors})
+    appointment = booked.appointment
+    return Status(
+        201,
+        {
+            "reference": appointment.reference,
+            "link": manage_url(booked.manage_token),
+            "status": appointment.status,
+            "start": appointment.start.astimezone(tz).isoformat(),
+            "end": appointment.end.astimezone(tz).isoformat(),
+            "practitioner": appointment.practitioner.slug,
+        },
+    )

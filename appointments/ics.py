@@ -1,0 +1,65 @@
+"""iCalendar files: one event per appointment (stable UID, SEQUENCE per change) and practitioner feeds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from .models import Appointment
+
+PRODID = "-//Clinic//Appointments//EN"
+
+
+def uid_for(appointment: Appointment) -> str:
+    host = settings.SITE_URL.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "clinic.invalid"
+    return f"appointment-{appointment.reference}@{host}"
+
+
+def _event(appointment: Appointment, *, clinic_name: str, for_staff: bool, organizer: str = "") -> Event:
+    event = Event()
+    event.add("uid", uid_for(appointment))
+    event.add("sequence", appointment.sequence)
+    event.add("dtstamp", appointment.updated_at)
+    event.add("dtstart", appointment.start)
+    event.add("dtend", appointment.end)
+    if for_staff:
+        # Minimum necessary on a phone calendar: no names or messages, the reference finds the rest.
+        event.add("summary", f"{appointment.service.name} ({appointment.reference})")
+    else:
+        event.add("summary", f"{appointment.service.name}, {clinic_name}")
+        event.add("description", f"Reference {appointment.reference}")
+        # RFC 5546: a REQUEST or CANCEL names its organizer; the patient is the attendee.
+        organizer_address = vCalAddress(f"mailto:{organizer or settings.DEFAULT_FROM_EMAIL}")
+        organizer_address.params["cn"] = vText(clinic_name)
+        event.add("organizer", organizer_address)
+        attendee = vCalAddress(f"mailto:{appointment.email}")
+        attendee.params["partstat"] = vText("ACCEPTED")
+        event.add("attendee", attendee)
+    cancelled = appointment.status not in Appointment.ACTIVE
+    if for_staff:
+        event.add("status", "TENTATIVE" if appointment.status == Appointment.Status.PENDING else "CONFIRMED")
+    else:
+        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    return event
+
+
+def appointment_calendar(appointment: Appointment, *, clinic_name: str, organizer: str = "") -> bytes:
+    """METHOD:REQUEST for a live appointment, METHOD:CANCEL once it no longer takes place."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "REQUEST" if appointment.is_active else "CANCEL")
+    calendar.add_component(_event(appointment, clinic_name=clinic_name, for_staff=False, organizer=organizer))
+    return calendar.to_ical()
+
+
+def practitioner_feed(appointments: Iterable[Appointment], *, name: str) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", name)
+    for appointment in appointments:
+        calendar.add_component(_event(appointment, clinic_name="", for_staff=True))
+    return calendar.to_ical()

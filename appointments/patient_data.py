@@ -1,0 +1,93 @@
+"""Health data duties: export or delete one patient's bookings, and purge details after retention."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from .availability import booking_settings
+from .models import Appointment
+
+PURGED_NAME = "(removed)"
+EXPORT_FIELDS = [
+    "reference",
+    "service",
+    "practitioner",
+    "start",
+    "end",
+    "status",
+    "name",
+    "email",
+    "phone",
+    "message",
+    "consent",
+    "consent_at",
+    "created_at",
+]
+
+
+def bookings_for(email: str):
+    return Appointment.objects.filter(email__iexact=email.strip()).select_related("service", "practitioner")
+
+
+def export_rows(email: str) -> list[dict]:
+    rows = []
+    for appointment in bookings_for(email).order_by("start"):
+        row = {}
+        for name in EXPORT_FIELDS:
+            value = getattr(appointment, name)
+            if isinstance(value, dt.datetime):
+                value = value.isoformat()
+            elif hasattr(value, "pk"):
+                value = str(value)
+            row[name] = value
+        rows.append(row)
+    return rows
+
+
+def contact_messages_for(email: str):
+    """Contact-form submissions that carry this email address."""
+    from wagtail.contrib.forms.models import FormSubmission
+
+    from .models import ContactPage
+
+    email = email.strip().lower()
+    candidates = FormSubmission.objects.filter(page__in=ContactPage.objects.all(), form_data__icontains=email)
+    return [s for s in candidates if email in (str(v).strip().lower() for v in s.form_data.values())]
+
+
+def delete_patient(email: str) -> int:
+    """Delete every booking (and contact message) made with this email; the slots are released."""
+    with transaction.atomic():
+        count, _ = bookings_for(email).delete()
+        for submission in contact_messages_for(email):
+            submission.delete()
+    return count
+
+
+def months_ago(now: dt.datetime, months: int) -> dt.datetime:
+    year, month = divmod(now.year * 12 + (now.month - 1) - months, 12)
+    day = min(now.day, 28)
+    return now.replace(year=year, month=month + 1, day=day)
+
+
+def purge_expired(*, now: dt.datetime | None = None, dry_run: bool = False) -> int:
+    """Blank the personal details of appointments that ended more than the retention period ago,
+    and delete contact-form messages older than it.
+
+    The appointment row stays (times, service, status) so the clinic's statistics still add up.
+    """
+    from wagtail.contrib.forms.models import FormSubmission
+
+    from .models import ContactPage
+
+    now = now or timezone.now()
+    cutoff = months_ago(now, booking_settings().retention_months)
+    due = Appointment.objects.filter(end__lt=cutoff, purged_at__isnull=True)
+    old_messages = FormSubmission.objects.filter(page__in=ContactPage.objects.all(), submit_time__lt=cutoff)
+    if dry_run:
+        return due.count()
+    old_messages.delete()
+    return due.update(name=PURGED_NAME, email="removed@invalid", phone="", message="", purged_at=now)

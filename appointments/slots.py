@@ -1,0 +1,179 @@
+"""The availability engine: plain data in, bookable slots out. No ORM, no HTTP.
+
+Weekly hours are wall-clock times in the clinic's zone. Each day's grid is laid out in wall-clock
+time and every start is turned into a UTC instant on its own, so a 09:00 start stays 09:00 across a
+DST change. Durations are real elapsed time, added in UTC: Python adds timedeltas to aware datetimes
+in wall-clock time when both share a tzinfo, which is wrong by an hour on transition days.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+UTC = dt.UTC
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """A half-open span [start, end) of aware datetimes."""
+
+    start: dt.datetime
+    end: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyHours:
+    weekday: int  # Monday is 0
+    starts: dt.time
+    ends: dt.time
+
+
+@dataclass(frozen=True, slots=True)
+class PractitionerCalendar:
+    key: str
+    hours: tuple[WeeklyHours, ...]
+    # Existing bookings (start to end plus their buffer) and time off.
+    busy: tuple[Interval, ...] = ()
+    # Active bookings per local date, for the optional daily limit.
+    booked_per_day: Mapping[dt.date, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    duration: dt.timedelta
+    buffer: dt.timedelta = dt.timedelta(0)
+    step: dt.timedelta = dt.timedelta(minutes=15)
+    min_notice: dt.timedelta = dt.timedelta(hours=12)
+    horizon: dt.timedelta = dt.timedelta(days=60)
+    daily_limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Slot:
+    start: dt.datetime
+    end: dt.datetime
+    practitioner: str
+
+
+def wall_to_utc(day: dt.date, wall: dt.time, tz: ZoneInfo) -> dt.datetime | None:
+    """The UTC instant of a wall-clock time on a day; None when DST skips it.
+
+    In an autumn overlap the earlier of the two instants is used (fold=0).
+    """
+    naive = dt.datetime.combine(day, wall)
+    utc = naive.replace(tzinfo=tz).astimezone(UTC)
+    if utc.astimezone(tz).replace(tzinfo=None) != naive:
+        return None
+    return utc
+
+
+def local_day_span(day: dt.date, tz: ZoneInfo) -> Interval:
+    """From the start of a local day to the start of the next (23 or 25 hours on DST days)."""
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(UTC)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz).astimezone(UTC)
+    return Interval(start, end)
+
+
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    """Sorted, non-overlapping intervals covering the same time."""
+    merged: list[Interval] = []
+    for item in sorted(intervals, key=lambda i: i.start):
+        if item.end <= item.start:
+            continue
+        if merged and item.start <= merged[-1].end:
+            if item.end > merged[-1].end:
+                merged[-1] = Interval(merged[-1].start, item.end)
+        else:
+            merged.append(item)
+    return merged
+
+
+def _overlaps(starts: list[dt.datetime], busy: list[Interval], start: dt.datetime, end: dt.datetime) -> bool:
+    index = bisect.bisect_left(starts, end) - 1
+    return index >= 0 and busy[index].end > start
+
+
+def grid_starts(*, day: dt.date, hours: WeeklyHours, step: dt.timedelta, tz: ZoneInfo) -> list[dt.datetime]:
+    """The UTC start times on a day's wall-clock grid for one working period."""
+    wall = dt.datetime.combine(day, hours.starts)
+    last = dt.datetime.combine(day, hours.ends)
+    starts = []
+    while wall < last:
+        instant = wall_to_utc(day, wall.time(), tz)
+        if instant is not None:
+            starts.append(instant)
+        wall += step
+    return starts
+
+
+def available_slots(
+    *,
+    calendars: Sequence[PractitionerCalendar],
+    policy: Policy,
+    closures: Sequence[Interval],
+    tz: ZoneInfo,
+    now: dt.datetime,
+    first_day: dt.date,
+    last_day: dt.date,
+    ignore_busy: bool = False,
+) -> list[Slot]:
+    """Every bookable slot from first_day to last_day (local dates, inclusive), by start then practitioner.
+
+    A slot lies inside one working period, starts on that period's grid, starts no sooner than the
+    minimum notice and no later than the horizon allows, and neither it nor its buffer touches a
+    booking, time off or a closure. `ignore_busy` keeps only the grid, notice and horizon rules:
+    the booking service uses it to tell "not a valid time" from "already taken".
+    """
+    earliest = now + policy.min_notice
+    latest = now + policy.horizon
+    first_day = max(first_day, earliest.astimezone(tz).date())
+    last_day = min(last_day, latest.astimezone(tz).date())
+    slots: list[Slot] = []
+    for calendar in calendars:
+        busy = [] if ignore_busy else merge([*calendar.busy, *closures])
+        starts = [b.start for b in busy]
+        by_weekday: dict[int, list[WeeklyHours]] = {}
+        for hours in calendar.hours:
+            if hours.ends > hours.starts:
+                by_weekday.setdefault(hours.weekday, []).append(hours)
+        day = first_day
+        while day <= last_day:
+            periods = by_weekday.get(day.weekday())
+            full = (
+                policy.daily_limit is not None
+                and not ignore_busy
+                and calendar.booked_per_day.get(day, 0) >= policy.daily_limit
+            )
+            if periods and not full:
+                for hours in periods:
+                    period_end = dt.datetime.combine(day, hours.ends, tzinfo=tz).astimezone(UTC)
+                    for start in grid_starts(day=day, hours=hours, step=policy.step, tz=tz):
+                        end = start + policy.duration
+                        if end > period_end or start < earliest or start > latest:
+                            continue
+                        if busy and _overlaps(starts, busy, start, end + policy.buffer):
+                            continue
+                        slots.append(Slot(start, end, calendar.key))
+            day += dt.timedelta(days=1)
+    # Overlapping working periods on one day would offer a start twice.
+    return sorted(set(slots))
+
+
+def nearest(slots: Sequence[Slot], *, to: dt.datetime, count: int = 3) -> list[Slot]:
+    """The free slots closest in time to the one a patient wanted, earliest first on ties."""
+    unique: dict[dt.datetime, Slot] = {}
+    for slot in slots:
+        unique.setdefault(slot.start, slot)
+    closest = sorted(unique.values(), key=lambda s: (abs(s.start - to), s.start))[:count]
+    return sorted(closest)
+
+
+def by_local_day(slots: Iterable[Slot], *, tz: ZoneInfo) -> dict[dt.date, list[Slot]]:
+    days: dict[dt.date, list[Slot]] = {}
+    for slot in slots:
+        days.setdefault(slot.start.astimezone(tz).date(), []).append(slot)
+    return days

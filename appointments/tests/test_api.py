@@ -1,0 +1,189 @@
+"""The JSON API: services, availability, bookings (201/409/400/422), rate limit, docs, and schemathesis."""
+
+import datetime as dt
+import json
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+
+from appointments.models import Appointment
+
+from .conftest import SLOT, details
+
+pytestmark = pytest.mark.usefixtures("frozen")
+
+
+def post(client, payload):
+    return client.post("/api/v1/bookings", data=json.dumps(payload), content_type="application/json")
+
+
+def payload(**overrides):
+    values = {"service": "initial-evaluation", "start": SLOT.isoformat(), "practitioner": "alex", **details()}
+    values.update(overrides)
+    return values
+
+
+def test_services(client, clinic):
+    response = client.get("/api/v1/services")
+    assert response.status_code == 200
+    slugs = {s["slug"]: s for s in response.json()}
+    assert slugs["initial-evaluation"]["duration"] == 60
+    assert slugs["initial-evaluation"]["practitioners"] == ["alex", "sam"]
+
+
+def test_availability_gives_iso_times_with_offset(client, clinic):
+    response = client.get(
+        "/api/v1/availability",
+        {"service": "initial-evaluation", "from": "2027-01-12", "to": "2027-01-12", "practitioner": "alex"},
+    )
+    assert response.status_code == 200
+    slots = response.json()["slots"]
+    assert slots[0] == {
+        "start": "2027-01-12T09:00:00+00:00",
+        "end": "2027-01-12T10:00:00+00:00",
+        "practitioner": "alex",
+    }
+    assert all(s["practitioner"] == "alex" for s in slots)
+    # In summer the clinic's offset is +01:00.
+    summer = client.get(
+        "/api/v1/availability", {"service": "initial-evaluation", "from": "2027-03-01", "to": "2027-03-05"}
+    )
+    assert summer.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"service": "nope", "from": "2027-01-12", "to": "2027-01-13"},
+        {"service": "initial-evaluation", "from": "2027-01-13", "to": "2027-01-12"},
+        {"service": "initial-evaluation", "from": "2027-01-01", "to": "2027-06-01"},
+        {"service": "initial-evaluation", "from": "2027-01-12", "to": "2027-01-13", "practitioner": "nobody"},
+    ],
+)
+def test_availability_bad_query_is_400(client, clinic, query):
+    response = client.get("/api/v1/availability", query)
+    assert response.status_code == 400
+    assert response.json()["errors"]
+
+
+def test_availability_malformed_dates_are_422(client, clinic):
+    response = client.get("/api/v1/availability", {"service": "initial-evaluation", "from": "soon", "to": "later"})
+    assert response.status_code == 422
+
+
+def test_booking_201_then_409_with_alternatives(client, clinic):
+    first = post(client, payload())
+    assert first.status_code == 201, first.content
+    body = first.json()
+    appointment = Appointment.objects.get(reference=body["reference"])
+    assert body["link"].startswith("http") and "/appointments/manage/" in body["link"]
+    assert body["start"] == "2027-01-12T10:00:00+00:00"
+    second = post(client, payload(email="other@example.org"))
+    assert second.status_code == 409
+    assert "just taken" in second.json()["detail"]
+    assert second.json()["alternatives"]
+    assert Appointment.objects.count() == 1 and appointment.pk
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"email": "bad"},
+        {"name": "A\r\nBcc: x@example.org"},
+        {"consent": False},
+        {"service": "unknown"},
+        {"start": "2027-01-12T10:07:00+00:00"},
+        {"start": "2027-01-12T10:00:00"},
+        {"start": "2026-01-12T10:00:00+00:00"},
+        {"start": "2027-06-12T10:00:00+00:00"},
+    ],
+)
+def test_booking_invalid_is_400_with_field_messages(client, clinic, overrides):
+    response = post(client, payload(**overrides))
+    assert response.status_code == 400
+    assert response.json()["errors"]
+    assert Appointment.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        payload(name="x" * 5000),
+        {k: v for k, v in payload().items() if k != "email"},
+        payload(start="not a time"),
+        "not json",
+    ],
+)
+def test_booking_malformed_is_422(client, clinic, body):
+    data = body if isinstance(body, str) else json.dumps(body)
+    response = client.post("/api/v1/bookings", data=data, content_type="application/json")
+    assert response.status_code in (400, 422)
+    assert Appointment.objects.count() == 0
+
+
+def test_bookings_are_rate_limited_per_client(client, clinic, settings):
+    settings.APPOINTMENTS_API_BOOKINGS_PER_MINUTE = 3
+    codes = [post(client, payload(email="bad")).status_code for _ in range(5)]
+    assert codes == [400, 400, 400, 429, 429]
+
+
+def test_docs_are_served_locally_with_a_workable_csp(client, clinic):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "cdn" not in html.lower()
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "'unsafe-inline'" in csp.split("style-src")[1].split(";")[0]
+    assert client.get("/api/v1/openapi.json").json()["info"]["title"]
+
+
+@pytest.fixture
+def api_schema(clinic, settings, frozen):
+    settings.APPOINTMENTS_API_BOOKINGS_PER_MINUTE = 10_000
+    settings.APPOINTMENTS_API_READS_PER_MINUTE = 10_000
+    # Through the real WSGI handler, which would close the test's database connection after
+    # each request (Django's test client disconnects this signal the same way).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+def test_schemathesis_finds_no_server_errors(api_schema):
+    """Generated requests for every operation in the OpenAPI document: none may end in a 5xx."""
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    assert {op.path for op in operations} == {"/api/v1/services", "/api/v1/availability", "/api/v1/bookings"}
+    seen = set()
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        def check(case):
+            response = case.call()
+            seen.add(response.status_code)
+            case.validate_response(response, checks=[not_a_server_error])
+            assert response.status_code < 500
+
+        check()
+    assert seen & {200, 201} and seen & {400, 422}
+
+
+def test_slots_per_day_are_consistent_with_booking(client, clinic):
+    """Every slot the API offers can actually be booked."""
+    slots = client.get(
+        "/api/v1/availability",
+        {"service": "initial-evaluation", "from": "2027-01-12", "to": "2027-01-12", "practitioner": "sam"},
+    ).json()["slots"]
+    for slot in slots[:: max(1, len(slots) // 3)]:
+        response = post(
+            client, payload(start=slot["start"], practitioner="sam", email=f"p{slot['start'][11:13]}@example.org")
+        )
+        assert response.status_code in (201, 409), response.content
+    assert Appointment.objects.filter(start__date=dt.date(2027, 1, 12)).exists()

@@ -1,0 +1,286 @@
+"""The patient's HTML flow, private pages, the contact form and the staff views in the admin."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.core import mail
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from appointments import booking, outbox
+from appointments.models import Appointment
+
+from .conftest import SLOT, details
+
+pytestmark = pytest.mark.usefixtures("frozen")
+
+
+def assert_private(response):
+    control = response["Cache-Control"]
+    assert "private" in control and "no-store" in control, control
+
+
+def test_the_whole_flow_without_javascript(client, clinic):
+    start = client.get("/appointments/")
+    assert start.status_code == 200
+    assert_private(start)
+    html = start.content.decode()
+    assert 'type="radio" name="service"' in html and "<legend>" in html
+    assert "not watched for urgent problems" in html and "care-card" in html
+    step = client.get("/appointments/", {"service": "initial-evaluation", "practitioner": "alex"})
+    assert step.status_code == 302
+    days = client.get(step["Location"])
+    assert days.status_code == 200 and 'name="day" id="day-2027-01-12"' in days.content.decode()
+    assert "care-card" in days.content.decode()
+    to_time = client.get(step["Location"] + "&day=2027-01-12")
+    times = client.get(to_time["Location"])
+    assert times.status_code == 200
+    assert f'value="{SLOT.isoformat()}"' in times.content.decode()
+    to_details = client.get(to_time["Location"] + "&start=" + SLOT.isoformat().replace("+", "%2B"))
+    assert to_details.status_code == 302
+    form = client.get(to_details["Location"])
+    assert form.status_code == 200 and 'href="/privacy/"' in form.content.decode()
+    assert_private(form)
+    done = client.post(
+        "/appointments/details/",
+        {"service": "initial-evaluation", "practitioner": "alex", "start": SLOT.isoformat(), **details(consent="yes")},
+    )
+    assert done.status_code == 302
+    confirmation = client.get(done["Location"])
+    assert confirmation.status_code == 200
+    assert_private(confirmation)
+    page = confirmation.content.decode()
+    appointment = Appointment.objects.get()
+    assert appointment.reference in page and "Appointment booked" in page and "care-card" in page
+    assert "not watched for urgent problems" in page
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [
+        ({"email": "not-an-email"}, 400),
+        ({"name": ""}, 400),
+        ({"name": "x" * 10000}, 400),
+        ({"phone": "1\r\nBcc: x@example.org"}, 400),
+        ({"consent": ""}, 400),
+        ({"start": "2027-01-12T10:05:00+00:00"}, 400),
+        ({"start": "garbage"}, 400),
+        ({"service": "unknown"}, 400),
+    ],
+)
+def test_bad_details_are_4xx_and_nothing_is_saved(client, clinic, data, status):
+    post = {
+        "service": "initial-evaluation",
+        "practitioner": "alex",
+        "start": SLOT.isoformat(),
+        **details(consent="yes"),
+    }
+    post.update(data)
+    response = client.post("/appointments/details/", post)
+    assert response.status_code == status
+    assert "There is a problem" in response.content.decode() or "Something is missing" in response.content.decode()
+    assert Appointment.objects.count() == 0
+    assert DBTaskResult.objects.count() == 0
+
+
+def test_taken_time_is_409_with_nearest_times(client, clinic):
+    booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    response = client.post(
+        "/appointments/details/",
+        {
+            "service": "initial-evaluation",
+            "practitioner": "alex",
+            "start": SLOT.isoformat(),
+            **details(consent="yes", email="b@example.org"),
+        },
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "just taken" in html and "The nearest free times" in html
+    alternative = re.search(r'name="start" id="alt-1" value="([^"]+)"', html).group(1)
+    follow = client.get(
+        "/appointments/details/", {"service": "initial-evaluation", "practitioner": "alex", "start": alternative}
+    )
+    assert follow.status_code == 200 and "Your details" in follow.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/appointments/day/?service=nope",
+        "/appointments/time/?service=initial-evaluation&day=someday",
+        "/appointments/time/?service=initial-evaluation&day=2027-02-30",
+        "/appointments/day/?service=initial-evaluation&day=2027-02-30",
+        "/appointments/time/?service=initial-evaluation&day=2027-01-12&start=2027-01-12T10:05:00%2B00:00",
+        "/appointments/details/?service=initial-evaluation",
+        "/appointments/?service=nope",
+    ],
+)
+def test_bad_step_queries_are_400(client, clinic, url):
+    assert client.get(url).status_code == 400
+
+
+def test_manage_link_cancel_and_cutoff(client, clinic, frozen):
+    booked = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    url = reverse("appointments:manage", args=[booked.manage_token])
+    page = client.get(url)
+    assert page.status_code == 200 and "Cancel this appointment" in page.content.decode()
+    assert_private(page)
+    assert client.get(reverse("appointments:manage", args=["wrong-token"])).status_code == 404
+    ics = client.get(reverse("appointments:manage_ics", args=[booked.manage_token]))
+    assert ics.status_code == 200 and b"BEGIN:VEVENT" in ics.content
+    frozen.move_to(SLOT - dt.timedelta(hours=2))
+    late = client.get(url).content.decode()
+    assert "Cancel this appointment" not in late and "phone the clinic" in late.lower()
+    assert client.post(url, {"action": "cancel"}).status_code == 409
+    frozen.move_to(SLOT - dt.timedelta(days=5))
+    cancelled = client.post(url, {"action": "cancel"})
+    assert cancelled.status_code == 200
+    assert Appointment.objects.get().status == Appointment.Status.CANCELLED
+
+
+def test_patient_moves_by_the_link(client, clinic):
+    booked = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    url = reverse("appointments:manage_move", args=[booked.manage_token])
+    page = client.get(url + "?day=2027-01-13")
+    assert page.status_code == 200
+    new_start = "2027-01-13T11:00:00+00:00"
+    assert f'value="{new_start}"' in page.content.decode()
+    moved = client.post(url, {"start": new_start})
+    assert moved.status_code == 302
+    appointment = Appointment.objects.get()
+    assert appointment.start == dt.datetime(2027, 1, 13, 11, tzinfo=dt.UTC) and appointment.sequence == 1
+    assert client.post(url, {"start": "2027-01-13T11:07:00+00:00"}).status_code == 400
+
+
+@pytest.fixture
+def contact_page(clinic, demo_content):
+    return "/contact/"
+
+
+def test_contact_form_stores_queues_mail_and_throttles(client, contact_page):
+    from wagtail.contrib.forms.models import FormSubmission
+
+    page = client.get(contact_page)
+    assert page.status_code == 200
+    assert_private(page)
+    data = {"your_name": "Pat", "your_email": "pat@example.org", "your_message": "Hello\nthere"}
+    response = client.post(contact_page, data)
+    assert response.status_code == 200, response.content[:500]
+    assert FormSubmission.objects.count() == 1
+    outbox.drain()
+    assert len(mail.outbox) == 1 and mail.outbox[0].reply_to == ["pat@example.org"]
+    # Honeypot: looks like success, stores nothing.
+    client.post(contact_page, {**data, "website": "http://spam.example"})
+    assert FormSubmission.objects.count() == 1
+    # Header injection in a one-line field.
+    bad = client.post(contact_page, {**data, "your_name": "Pat\r\nBcc: x@example.org"})
+    assert bad.status_code == 400
+    invalid = client.post(contact_page, {**data, "your_email": "nope"})
+    assert invalid.status_code == 400
+    assert client.post(contact_page, {**data, "your_message": "nul\x00byte"}).status_code == 400
+    codes = [client.post(contact_page, data).status_code for _ in range(6)]
+    assert 429 in codes
+    assert FormSubmission.objects.count() <= 5
+    # The patient's right to erasure covers their contact messages too.
+    from appointments.patient_data import delete_patient
+
+    delete_patient("PAT@example.org")
+    assert FormSubmission.objects.count() == 0
+
+
+@pytest.fixture
+def staff(client, clinic):
+    user = User.objects.create_superuser("staff", "staff@example.org", "a-long-password-123")
+    client.force_login(user)
+    return client
+
+
+def test_staff_calendar_actions_reschedule_and_csv(staff, clinic):
+    request = booking.book(service="follow-up-session", practitioner="alex", start=SLOT, **details()).appointment
+    week = staff.get(reverse("appointments_admin:calendar"), {"date": "2027-01-12"})
+    assert week.status_code == 200 and request.reference in week.content.decode()
+    day = staff.get(
+        reverse("appointments_admin:calendar"), {"date": "2027-01-12", "view": "day", "practitioner": "alex"}
+    )
+    assert request.reference in day.content.decode()
+    other_day = staff.get(reverse("appointments_admin:calendar"), {"date": "2027-01-13", "view": "day"})
+    assert request.reference not in other_day.content.decode()
+    detail = staff.get(reverse("appointments_admin:detail", args=[request.pk]))
+    assert "Confirm" in detail.content.decode()
+    staff.post(reverse("appointments_admin:action", args=[request.pk]), {"action": "confirm"})
+    request.refresh_from_db()
+    assert request.status == Appointment.Status.CONFIRMED
+    staff.post(reverse("appointments_admin:move", args=[request.pk]), {"start": "2027-01-12T14:00"})
+    request.refresh_from_db()
+    assert request.start == dt.datetime(2027, 1, 12, 14, tzinfo=dt.UTC)
+    staff.post(reverse("appointments_admin:action", args=[request.pk]), {"action": "attended"})
+    request.refresh_from_db()
+    assert request.status == Appointment.Status.ATTENDED
+    csv = staff.get(reverse("wagtailsnippets_appointments_appointment:list") + "?export=csv")
+    assert csv.status_code == 200 and request.reference in b"".join(csv.streaming_content).decode()
+    listing = reverse("wagtailsnippets_appointments_appointment:list")
+    assert request.reference in staff.get(listing + "?status=attended").content.decode()
+    filtered = staff.get(listing + "?status=cancelled")
+    assert request.reference not in filtered.content.decode(), [
+        line for line in filtered.content.decode().splitlines() if request.reference in line
+    ]
+
+
+def test_staff_patient_export_and_delete(staff, clinic):
+    booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    url = reverse("appointments_admin:patient_data")
+    exported = staff.get(url, {"email": "pat@example.org", "format": "json"})
+    assert exported.status_code == 200 and exported.json()[0]["email"] == "pat@example.org"
+    assert staff.post(reverse("appointments_admin:patient_delete"), {"email": "pat@example.org"}).status_code == 400
+    staff.post(reverse("appointments_admin:patient_delete"), {"email": "pat@example.org", "confirm": "yes"})
+    assert Appointment.objects.count() == 0
+
+
+def test_practitioner_feed_is_private_and_revocable(staff, client, clinic):
+    booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    page = staff.post(reverse("appointments_admin:feeds"), {"practitioner": clinic["a"].pk, "do": "new"})
+    link = re.search(r"(http://\S+?\.ics)", page.content.decode()).group(1)
+    path = link.split("testserver", 1)[1]
+    feed = client.get(path)
+    assert feed.status_code == 200 and b"BEGIN:VEVENT" in feed.content
+    assert b"Pat Patient" not in feed.content  # no patient names on a phone calendar
+    staff.post(reverse("appointments_admin:feeds"), {"practitioner": clinic["a"].pk, "do": "revoke"})
+    assert client.get(path).status_code == 404
+
+
+def test_staff_views_need_permission(client, clinic):
+    user = User.objects.create_user("plain", "p@example.org", "a-long-password-123")
+    client.force_login(user)
+    assert client.get(reverse("appointments_admin:calendar")).status_code in (302, 403)
+
+
+def test_purge_command(clinic, frozen):
+    from django.core.management import call_command
+
+    booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    frozen.move_to(SLOT + dt.timedelta(days=800))
+    call_command("purge_patient_data")
+    assert Appointment.objects.get().name == "(removed)"
+
+
+@given(
+    path=st.sampled_from(["/appointments/", "/appointments/day/", "/appointments/time/", "/appointments/details/"]),
+    params=st.dictionaries(
+        st.sampled_from(["service", "practitioner", "day", "start", "name", "email", "consent"]),
+        st.one_of(
+            st.text(max_size=60), st.sampled_from(["initial-evaluation", "alex", "2027-01-12", SLOT.isoformat()])
+        ),
+    ),
+    method=st.sampled_from(["get", "post"]),
+)
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_input_makes_a_server_error(client, clinic, path, params, method):
+    response = getattr(client, method)(path, params)
+    assert response.status_code < 500
+    if response.status_code >= 400:
+        assert Appointment.objects.count() == 0 or method == "post"

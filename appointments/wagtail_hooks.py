@@ -1,0 +1,151 @@
+"""The Appointments menu in the Wagtail admin: set-up snippets, the appointment list and staff views."""
+
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from . import admin_views
+from .models import Appointment, Closure, Practitioner, Service, TimeOff
+
+
+class NoDirectAddPolicy(ModelPermissionPolicy):
+    """Appointments are created only through the booking service, which checks for overlaps."""
+
+    def user_has_permission(self, user, action):
+        if action == "add":
+            return False
+        return super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, a) for a in actions)
+
+
+register_permission_policy(Appointment, NoDirectAddPolicy(Appointment))
+
+
+class AppointmentViewSet(SnippetViewSet):
+    model = Appointment
+    icon = "date"
+    menu_label = _("All appointments")
+    list_display = ["reference", "start", "practitioner", "service", "status", "name"]
+    list_filter = ["status", "practitioner", "service", "start"]
+    list_export = [
+        "reference",
+        "start",
+        "end",
+        "practitioner",
+        "service",
+        "status",
+        "name",
+        "email",
+        "phone",
+        "created_at",
+    ]
+    export_filename = "appointments"
+    search_fields = ["reference", "name", "email"]
+    inspect_view_enabled = True
+    ordering = ["-start"]
+    # Times and status change through the calendar's actions (which check overlaps and email
+    # the patient), never by editing fields here.
+    edit_handler = ObjectList([FieldPanel("name"), FieldPanel("email"), FieldPanel("phone"), FieldPanel("message")])
+
+
+class PractitionerViewSet(SnippetViewSet):
+    model = Practitioner
+    icon = "user"
+    list_display = ["name", "slug", "active"]
+
+
+class ServiceViewSet(SnippetViewSet):
+    model = Service
+    icon = "list-ul"
+    list_display = ["name", "duration_minutes", "buffer_minutes", "confirmation", "active"]
+
+
+class ClosureViewSet(SnippetViewSet):
+    model = Closure
+    icon = "cross"
+    list_display = ["first_day", "last_day", "reason"]
+
+
+class TimeOffViewSet(SnippetViewSet):
+    model = TimeOff
+    icon = "time"
+    list_display = ["practitioner", "starts_at", "ends_at", "reason"]
+    list_filter = ["practitioner"]
+
+
+class AppointmentsGroup(SnippetViewSetGroup):
+    menu_label = _("Appointments")
+    menu_icon = "date"
+    menu_order = 250
+    items = (AppointmentViewSet, PractitionerViewSet, ServiceViewSet, ClosureViewSet, TimeOffViewSet)
+
+
+register_snippet(AppointmentsGroup)
+
+admin_urls = (
+    [
+        path("calendar/", admin_views.calendar, name="calendar"),
+        path("<int:pk>/", admin_views.detail, name="detail"),
+        path("<int:pk>/action/", admin_views.action, name="action"),
+        path("<int:pk>/move/", admin_views.move, name="move"),
+        path("patient-data/", admin_views.patient_data, name="patient_data"),
+        path("patient-data/delete/", admin_views.patient_delete, name="patient_delete"),
+        path("feeds/", admin_views.feeds, name="feeds"),
+    ],
+    "appointments_admin",
+)
+
+
+@hooks.register("register_admin_urls")
+def register_admin_urls():
+    return [path("appointments/", include(admin_urls))]
+
+
+class PermissionMenuItem(MenuItem):
+    def __init__(self, *args, permission: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request):
+        return request.user.has_perm(self.permission)
+
+
+@hooks.register("register_admin_menu_item")
+def calendar_menu_item():
+    return PermissionMenuItem(
+        _("Bookings calendar"),
+        reverse("appointments_admin:calendar"),
+        icon_name="calendar",
+        order=249,
+        permission="appointments.view_appointment",
+    )
+
+
+@hooks.register("register_settings_menu_item")
+def patient_data_menu_item():
+    return PermissionMenuItem(
+        _("Patient data (bookings)"),
+        reverse("appointments_admin:patient_data"),
+        icon_name="user",
+        order=900,
+        permission="appointments.view_appointment",
+    )
+
+
+@hooks.register("register_settings_menu_item")
+def feeds_menu_item():
+    return PermissionMenuItem(
+        _("Practitioner calendar feeds"),
+        reverse("appointments_admin:feeds"),
+        icon_name="link",
+        order=901,
+        permission="appointments.change_appointment",
+    )
