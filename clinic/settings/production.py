@@ -52,3 +52,10 @@ TEMPLATES[0]["OPTIONS"]["loaders"] = [  # noqa: F405
     ),
 ]
 TEMPLATES[0]["APP_DIRS"] = False  # noqa: F405
+
+# ---- prod (issue 5) ----
+# Every staff account signs in with a second factor unless the environment says otherwise.
+STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", True)
+# One JSON object per log line for the log shipper; LOG_FORMAT=plain for a human at a terminal.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_FORMAT == "json" else "plain"  # noqa: F405
