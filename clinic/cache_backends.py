@@ -6,9 +6,10 @@ render the page from the database. Two callers must NOT fail open and use `stric
 throttle counters (a guessing limit that silently stops counting is no limit: the members
 gate must refuse checks while its counters are unavailable) and `/healthz`.
 
-Sessions use a separate, strict alias ("sessions"): while Redis is down a signed-in request
-gets a 503 from `CacheOutageMiddleware` instead of being silently logged out or, worse, having
-a logout forgotten and resurrected when Redis comes back.
+Sessions use a separate, strict alias ("sessions"). Django's cache session store already
+treats an unreadable session as empty, so during an outage every visitor is anonymous: nobody
+keeps a members grant or admin access they cannot prove. Writing a session (signing in,
+granting access) raises, and `CacheOutageMiddleware` turns that into a clear 503.
 """
 
 import logging

@@ -9,6 +9,7 @@ of a live server on loopback.
 
 import argparse
 import os
+import re
 import shutil
 import socket
 import subprocess  # nosec B404 - runs nginx with fixed arguments
@@ -29,8 +30,8 @@ def render(template: str, values: dict[str, str]) -> str:
     text = (HERE / "nginx" / template).read_text()
     for key, value in values.items():
         text = text.replace(f"@@{key}@@", str(value))
-    if "@@" in text:
-        missing = sorted({part.split("@@")[0] for part in text.split("@@")[1::2]})
+    missing = sorted(set(re.findall(r"@@([A-Z_]+)@@", text)))
+    if missing:
         raise ValueError(f"unrendered placeholders: {missing}")
     return text
 
