@@ -115,7 +115,16 @@ def _restore_database(alias: str, engine: str, source: Path) -> None:
     connection.close()
     env, args = _pg_env_and_args(connection.settings_dict)
     subprocess.run(  # nosec B603 - fixed executable and arguments
-        [pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction", *args, str(source)],
+        [
+            pg_restore,
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            *args,
+            str(source),
+        ],
         env=env,
         check=True,
         capture_output=True,

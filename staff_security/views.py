@@ -22,7 +22,9 @@ from .two_factor import Step, confirm_device, next_step, pending_device
 
 def _next_url(request) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return candidate
     return "/admin/"
 
@@ -73,7 +75,9 @@ def verify(request):
         if device is not None:
             otp_login(request, device)
             return redirect(_next_url(request))
-        form.add_error("token", _("That code did not match, or too many tries were made. Wait and try the newest code."))
+        form.add_error(
+            "token", _("That code did not match, or too many tries were made. Wait and try the newest code.")
+        )
     status = 400 if form.errors else 200
     return render(request, "staff_security/verify.html", {"form": form, "next": _next_url(request)}, status=status)
 

@@ -34,7 +34,12 @@ def drill(sqlite_path: Path, *args: str) -> subprocess.Popen:
     env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL"}}
     env.update(SQLITE_PATH=str(sqlite_path), DJANGO_SETTINGS_MODULE="clinic.settings.test", PYTHONUNBUFFERED="1")
     return subprocess.Popen(
-        [sys.executable, str(DRILL), *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, str(DRILL), *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 

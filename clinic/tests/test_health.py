@@ -52,8 +52,9 @@ def test_healthz_fails_when_the_cache_is_unreachable(client, db, settings):
 
 
 def test_security_txt_names_the_clinic_contact_and_expires_a_year_ahead(client, demo_content, settings):
-    from pages.models import ClinicSettings
     from wagtail.models import Site
+
+    from pages.models import ClinicSettings
 
     clinic = ClinicSettings.for_site(Site.objects.get(is_default_site=True))
     clinic.email = "desk@clinic.example"

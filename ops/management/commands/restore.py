@@ -17,7 +17,9 @@ class Command(BaseCommand):
         if not archive.is_file():
             raise CommandError(f"No such archive: {archive}")
         if not yes:
-            answer = input("This replaces the whole database and media. Stop the web and worker first. Type 'restore': ")
+            answer = input(
+                "This replaces the whole database and media. Stop the web and worker first. Type 'restore': "
+            )
             if answer.strip() != "restore":
                 raise CommandError("Cancelled.")
         try:
