@@ -32,7 +32,7 @@ def production_env(**extra: str) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="clinic.settings.production",
         SECRET_KEY="bench-only-" + "x" * 50,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         SITE_URL=f"http://127.0.0.1:{APP_PORT}",
         SECURE_SSL_REDIRECT="0",
         SECURE_HSTS_SECONDS="0",
