@@ -8,12 +8,16 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from appointments.api import api as appointments_api
+from clinic import health
 from members import views as members_views
 from pages import views as pages_views
 
 public = cache_control(public=True, max_age=3600)
 
 urlpatterns = [
+    path("admin/2fa/", include("staff_security.urls")),
+    path("healthz", health.healthz, name="healthz"),
+    path(".well-known/security.txt", health.security_txt, name="security_txt"),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),

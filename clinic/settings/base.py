@@ -142,6 +142,7 @@ else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
         "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+        "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
@@ -306,6 +307,7 @@ MEMBERS_THROTTLE = {
     "CLIENT_WINDOW_SECONDS": 15 * 60,
     "SITE_FAILURES": int(os.environ.get("MEMBERS_SITE_FAILURES", "200")),
     "SITE_WINDOW_SECONDS": 10 * 60,
+    "CACHE_ALIAS": "throttle",
 }
 MEMBERS_COLLECTION_NAME = "Members only"
 
@@ -318,3 +320,89 @@ OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "600"))
 # Per client address and minute.
 APPOINTMENTS_API_READS_PER_MINUTE = int(os.environ.get("APPOINTMENTS_API_READS_PER_MINUTE", "120"))
 APPOINTMENTS_API_BOOKINGS_PER_MINUTE = int(os.environ.get("APPOINTMENTS_API_BOOKINGS_PER_MINUTE", "10"))
+# ---- prod (issue 5: production path, security, reliability) ----
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "staff_security",
+    "ops",
+]
+# The request id and the shared-cache guard wrap everything else (they see the final response);
+# the trusted-proxy address fix comes before anything reads REMOTE_ADDR (axes, throttles, logs).
+MIDDLEWARE.insert(0, "clinic.logging.RequestIdMiddleware")
+MIDDLEWARE.insert(1, "clinic.proxy.SharedCacheGuardMiddleware")
+MIDDLEWARE.insert(2, "clinic.proxy.TrustedProxyMiddleware")
+MIDDLEWARE.insert(3, "clinic.cache_backends.CacheOutageMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "staff_security.middleware.StaffTwoFactorMiddleware",
+)
+
+# Two-factor authentication (TOTP) for every account that reaches /admin/ or /django-admin/.
+# Off by default so `make run` stays one command; production turns it on (see production.py).
+STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", False)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Clinic")
+# The axes lockout and the client address it counts come from one place: TrustedProxyMiddleware
+# has already put the real client into REMOTE_ADDR, so axes must not read X-Forwarded-For itself.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+
+# Caches fail open: if Redis is down a cache read is a miss and a write is dropped, so public
+# pages are still rendered (see clinic/cache_backends.py). Sessions keep the strict backend.
+if REDIS_URL:
+    for _alias in ("default", "pages"):
+        CACHES[_alias]["BACKEND"] = "clinic.cache_backends.FailOpenRedisCache"
+        CACHES[_alias]["OPTIONS"] = {
+            "socket_connect_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.25")),
+            "socket_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.25")),
+        }
+    # Throttle counters must never fail open: members/throttle.py catches the errors of this
+    # strict backend and keeps counting in process memory (see the README, "Brute force").
+    CACHES["throttle"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "clinic-throttle",
+        "OPTIONS": CACHES["default"]["OPTIONS"],
+    }
+    CACHES["sessions"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "clinic-sessions",
+    }
+    SESSION_CACHE_ALIAS = "sessions"
+
+# CDN / shared-proxy purging on publish (wagtail.contrib.frontend_cache): an HTTP PURGE
+# endpoint (Varnish, nginx cache_purge, Fastly-style) and/or Cloudflare, from the environment.
+if os.environ.get("FRONTEND_CACHE_PURGE_URL"):
+    WAGTAILFRONTENDCACHE["http"] = {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+        "LOCATION": os.environ["FRONTEND_CACHE_PURGE_URL"],
+    }
+if os.environ.get("CLOUDFLARE_ZONE_ID") and os.environ.get("CLOUDFLARE_API_TOKEN"):
+    WAGTAILFRONTENDCACHE["cloudflare"] = {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.CloudflareBackend",
+        "ZONEID": os.environ["CLOUDFLARE_ZONE_ID"],
+        "BEARER_TOKEN": os.environ["CLOUDFLARE_API_TOKEN"],
+    }
+# Path prefixes whose responses must never be kept by a shared cache, whatever a view says.
+PRIVATE_PATH_PREFIXES = ("/admin/", "/django-admin/", "/members/", "/appointments/", "/api/", "/contact/")
+
+# A load balancer probes /healthz over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# /.well-known/security.txt: contact defaults to the clinic's email from clinic settings.
+SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "")
+SECURITY_POLICY_URL = os.environ.get("SECURITY_POLICY_URL", "")
+
+# Backups (`manage.py backup` / `restore`): where archives go unless --output says otherwise.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "var" / "backups"))
+
+# Structured logs: LOG_FORMAT=json (production default) or plain; both carry the request id.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
+LOGGING["filters"] = {"request_id": {"()": "clinic.logging.RequestIdFilter"}}
+LOGGING["formatters"]["plain"]["format"] = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+LOGGING["formatters"]["json"] = {"()": "clinic.logging.JsonFormatter"}
+LOGGING["handlers"]["console"]["filters"] = ["request_id"]
+LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_FORMAT == "json" else "plain"

@@ -57,3 +57,14 @@ TEMPLATES[0]["OPTIONS"]["loaders"] = [  # noqa: F405
     ),
 ]
 TEMPLATES[0]["APP_DIRS"] = False  # noqa: F405
+
+# ---- prod (issue 5) ----
+# Every staff account signs in with a second factor unless the environment says otherwise.
+STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", True)
+# One JSON object per log line for the log shipper; LOG_FORMAT=plain for a human at a terminal.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_FORMAT == "json" else "plain"  # noqa: F405
+# HSTS preload is a commitment a clinic makes deliberately (removal from browsers' lists takes
+# months), so it stays opt-in (SECURE_HSTS_PRELOAD=1) and its reminder is silenced until then.
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]

@@ -1,0 +1,166 @@
+"""Shared by the benchmark scripts: prepare the production stack, start servers, run wrk, read RSS.
+
+Everything runs on loopback, on the prod ports (8204-8209), with bounded durations.
+"""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from deploy.render import wait_for_port  # noqa: E402
+
+VAR = ROOT / "var" / "bench"
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+BIN = ROOT / ".venv" / "bin"
+APP_PORT = 8204
+NGINX_PORT = 8205
+BASELINE_PORT = 8206
+
+
+def production_env(**extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="clinic.settings.production",
+        SECRET_KEY="bench-only-" + "x" * 50,
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        SITE_URL=f"http://127.0.0.1:{APP_PORT}",
+        SECURE_SSL_REDIRECT="0",
+        SECURE_HSTS_SECONDS="0",
+        SECURE_COOKIES="0",
+        SQLITE_PATH=str(VAR / "clinic.sqlite3"),
+        MEDIA_ROOT=str(VAR / "media"),
+        LOG_LEVEL="WARNING",
+        PAGE_CACHE_SECONDS="3600",
+    )
+    env.update(extra)
+    return env
+
+
+def prepare_site(env: dict[str, str]) -> None:
+    """The `make serve` steps: collectstatic, migrate, load the demo content."""
+    VAR.mkdir(parents=True, exist_ok=True)
+    for command in (["collectstatic", "--noinput", "-v0"], ["migrate", "--noinput", "-v0"], ["load_demo_content"]):
+        subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+SERVERS = {
+    "gunicorn-sync": lambda port, workers: [
+        str(BIN / "gunicorn"), "clinic.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers), "--worker-class", "sync", "--log-level", "warning",
+    ],
+    "gunicorn-gthread": lambda port, workers: [
+        str(BIN / "gunicorn"), "clinic.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers), "--threads", "4", "--worker-class", "gthread", "--log-level", "warning",
+    ],
+    "granian-wsgi": lambda port, workers: [
+        str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
+        "--workers", str(workers), "--log-level", "warning", "--no-ws", "clinic.wsgi:application",
+    ],
+}  # fmt: skip
+
+
+def available_servers() -> list[str]:
+    return [name for name, build in SERVERS.items() if Path(build(0, 1)[0]).exists()]
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    port: int
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def start_server(
+    name: str, *, env: dict, port: int = APP_PORT, workers: int = 2, cwd: Path = ROOT, argv=None
+) -> Server:
+    command = argv or SERVERS[name](port, workers)
+    process = subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True)
+    wait_for_port(port, timeout=30)
+    return Server(process, port)
+
+
+def fetch(url: str) -> tuple[int, dict, bytes]:
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
+        return response.status, dict(response.headers), response.read()
+
+
+def warm(url: str, times: int = 20) -> None:
+    for _ in range(times):
+        fetch(url)
+
+
+@dataclass
+class WrkResult:
+    requests_per_second: float
+    latency_ms_avg: float
+    requests: int
+    errors: int
+    non_2xx: int
+    raw: str
+
+
+def _to_ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def wrk(url: str, *, seconds: int = 5, connections: int = 16, threads: int = 1, close: bool = False, script=None):
+    binary = shutil.which("wrk")
+    if binary is None:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+    command = [binary, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    if close:
+        command += ["-H", "Connection: close"]
+    if script:
+        command += ["-s", str(script)]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    latency = _to_ms(re.search(r"Latency\s+(\S+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    # With Connection: close a "read error" is the server closing as asked; count connect/write/timeout.
+    errors = 0
+    if socket_errors:
+        connect, read, write, timeout = map(int, socket_errors.groups())
+        errors = connect + write + timeout + (0 if close else read)
+    non_2xx_match = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return WrkResult(rps, latency, total, errors, int(non_2xx_match.group(1)) if non_2xx_match else 0, out)
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in KiB (from /proc)."""
+    total = 0
+    stack = [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                stack.extend(int(child) for child in children)
+        except (FileNotFoundError, ProcessLookupError, AttributeError):
+            continue
+    return total
+
+
+def sleep_until_quiet(seconds: float = 1.0) -> None:
+    time.sleep(seconds)

@@ -1,0 +1,282 @@
+"""`make bench`: side-by-side figures with ratios, printed and written to docs/benchmarks.md.
+
+1. Server choice: the cached sciatica page on each installed WSGI server (2 workers, production
+   settings, the `make serve` stack), keep-alive and a new connection per request.
+2. The cached page on the chosen server against nginx serving a saved copy of the same HTML
+   (deploy/nginx/clinic.conf, from STATIC_ROOT), in both connection modes, plus the page through
+   nginx's proxy (the deployed path).
+3. The uncached page (a query string bypasses the page cache) against the default page of a
+   fresh `wagtail start` project, one sync worker each, with the database queries behind each.
+4. Hooks: bench/members_bench.py and bench/appointments_bench.py, when present, are called with
+   `run(ctx)` and return rows for the report (see `BenchContext`).
+"""
+
+import argparse
+import datetime
+import importlib.util
+import io
+import os
+import platform
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (  # noqa: E402
+    APP_PORT,
+    BASELINE_PORT,
+    NGINX_PORT,
+    PYTHON,
+    ROOT,
+    VAR,
+    available_servers,
+    fetch,
+    prepare_site,
+    production_env,
+    start_server,
+    warm,
+    wrk,
+)
+
+from deploy.render import render, site_values, start_nginx, stop_nginx, write_standalone  # noqa: E402
+
+PAGE = "/sciatica/"
+
+
+@dataclass
+class BenchContext:
+    """What a hook gets: the running app (chosen server, 2 workers), wrk, and where to report."""
+
+    base_url: str
+    env: dict
+    seconds: int
+    wrk: object = wrk
+    rows: list = field(default_factory=list)  # (label, req/s or ms, note)
+    notes: list = field(default_factory=list)  # markdown paragraphs
+
+
+def section(title: str, out: io.StringIO) -> None:
+    print(f"\n== {title}")
+    out.write(f"\n## {title}\n\n")
+
+
+def table(rows: list[tuple], header: tuple, out: io.StringIO) -> None:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    for row in (header, *rows):
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))
+    out.write("| " + " | ".join(header) + " |\n|" + "|".join("---" for _ in header) + "|\n")
+    for row in rows:
+        out.write("| " + " | ".join(str(cell) for cell in row) + " |\n")
+    out.write("\n")
+
+
+def measure(url: str, seconds: int, connections: int) -> dict[str, float]:
+    warm(url)
+    keep = wrk(url, seconds=seconds, connections=connections)
+    close = wrk(url, seconds=seconds, connections=connections, close=True)
+    for result in (keep, close):
+        if result.errors or result.non_2xx:
+            print(f"  !! {url}: {result.errors} socket errors, {result.non_2xx} non-2xx")
+    return {"keep": keep.requests_per_second, "close": close.requests_per_second}
+
+
+def choose_server(env, seconds, connections, out) -> str:
+    section("1. Choosing the application server (cached sciatica page, 2 workers)", out)
+    rows, best = [], None
+    for name in available_servers():
+        server = start_server(name, env=env, workers=2)
+        try:
+            figures = measure(f"http://127.0.0.1:{APP_PORT}{PAGE}", seconds, connections)
+        finally:
+            server.stop()
+        rows.append((name, f"{figures['keep']:.0f}", f"{figures['close']:.0f}"))
+        score = figures["keep"] + figures["close"]
+        if best is None or score > best[1]:
+            best = (name, score)
+    table(rows, ("server", "keep-alive req/s", "new connection req/s"), out)
+    out.write(f"Chosen by these figures: **{best[0]}** (highest sum of both modes).\n")
+    print(f"chosen: {best[0]}")
+    return best[0]
+
+
+def cached_vs_nginx(server_name, env, seconds, connections, out) -> None:
+    section("2. Cached page against nginx serving the same HTML", out)
+    server = start_server(server_name, env=env, workers=2)
+    run_dir = VAR / "nginx"
+    static_root = ROOT / "staticfiles"
+    try:
+        _status, _headers, html = fetch(f"http://127.0.0.1:{APP_PORT}{PAGE}")
+        saved = static_root / "bench-sciatica.html"
+        saved.write_bytes(html)
+        site = render(
+            "clinic.conf.template",
+            site_values(
+                upstream=f"127.0.0.1:{APP_PORT}",
+                listen=f"127.0.0.1:{NGINX_PORT}",
+                static_root=static_root,
+                media_root=VAR / "media",
+                access_log="off",
+            ),
+        )
+        nginx = start_nginx(write_standalone(run_dir=run_dir, site_conf=site, workers=1), port=NGINX_PORT)
+        try:
+            app = measure(f"http://127.0.0.1:{APP_PORT}{PAGE}", seconds, connections)
+            static = measure(f"http://127.0.0.1:{NGINX_PORT}/static/bench-sciatica.html", seconds, connections)
+            proxied = measure(f"http://127.0.0.1:{NGINX_PORT}{PAGE}", seconds, connections)
+        finally:
+            stop_nginx(nginx)
+            saved.unlink(missing_ok=True)
+    finally:
+        server.stop()
+    rows = []
+    for mode, label in (("close", "new connection per request"), ("keep", "keep-alive")):
+        rows.append(
+            (
+                label,
+                f"{static[mode]:.0f}",
+                f"{app[mode]:.0f}",
+                f"{app[mode] / static[mode]:.0%}",
+                f"{proxied[mode]:.0f}",
+                f"{proxied[mode] / static[mode]:.0%}",
+            )
+        )
+    table(
+        rows,
+        ("mode", "nginx static req/s", f"app ({server_name}) req/s", "app/nginx", "nginx→app req/s", "proxied/nginx"),
+        out,
+    )
+    out.write(f"Page size: {len(html)} bytes. Target: the cached page at 50% or more of nginx in each mode.\n")
+
+
+BASELINE_QUERIES = """
+import os, django
+django.setup()
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+client = Client()
+client.get("/")
+with CaptureQueriesContext(connection) as ctx:
+    response = client.get("/")
+print(response.status_code)
+for query in ctx.captured_queries:
+    print(query["sql"][:160])
+"""
+
+
+def default_wagtail_site(env: dict) -> tuple[Path, dict]:
+    """A fresh `wagtail start` project (its welcome page is the default Wagtail page)."""
+    base = VAR / "defaultsite"
+    project = base / "defaultsite"
+    site_env = {key: value for key, value in env.items() if not key.startswith(("DJANGO_", "SQLITE", "MEDIA"))}
+    site_env.update(DJANGO_SETTINGS_MODULE="defaultsite.settings.production", SECRET_KEY=env["SECRET_KEY"])
+    if not (project / "manage.py").exists():
+        project.mkdir(parents=True, exist_ok=True)
+        subprocess.run([str(ROOT / ".venv/bin/wagtail"), "start", "defaultsite", str(project)], check=True)
+        production = project / "defaultsite" / "settings" / "production.py"
+        production.write_text(production.read_text() + "\nimport os\nSECRET_KEY = os.environ['SECRET_KEY']\n"
+                              "ALLOWED_HOSTS = ['127.0.0.1', 'localhost', 'testserver']\n")  # fmt: skip
+        for command in (["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0"]):
+            subprocess.run([PYTHON, "manage.py", *command], cwd=project, env=site_env, check=True)
+    return project, site_env
+
+
+def app_queries(env: dict, path: str, cwd: Path = ROOT) -> list[str]:
+    script = BASELINE_QUERIES.replace('"/"', repr(path))
+    out = subprocess.run([PYTHON, "-c", script], cwd=cwd, env=env, capture_output=True, text=True, check=True).stdout
+    return out.splitlines()
+
+
+def uncached_vs_default(env, seconds, connections, out) -> None:
+    section("3. Uncached page against a default Wagtail page (one gunicorn sync worker each)", out)
+    project, site_env = default_wagtail_site(env)
+    ours = start_server("gunicorn-sync", env=env, workers=1)
+    baseline = start_server(
+        "gunicorn-sync",
+        env=site_env,
+        cwd=project,
+        port=BASELINE_PORT,
+        argv=[str(ROOT / ".venv/bin/gunicorn"), "defaultsite.wsgi:application", "--bind",
+              f"127.0.0.1:{BASELINE_PORT}", "--workers", "1", "--log-level", "warning"],
+    )  # fmt: skip
+    try:
+        uncached_url = f"http://127.0.0.1:{APP_PORT}{PAGE}?uncached=1"
+        warm(uncached_url)
+        warm(f"http://127.0.0.1:{BASELINE_PORT}/")
+        mine = wrk(uncached_url, seconds=seconds, connections=connections)
+        theirs = wrk(f"http://127.0.0.1:{BASELINE_PORT}/", seconds=seconds, connections=connections)
+    finally:
+        ours.stop()
+        baseline.stop()
+    our_queries = app_queries(env, f"{PAGE}?uncached=1")
+    base_queries = app_queries(site_env, "/", cwd=project)
+    rows = [
+        ("sciatica page, uncached", f"{mine.requests_per_second:.0f}", f"{mine.latency_ms_avg:.1f}",
+         len(our_queries) - 1),
+        ("default Wagtail welcome page", f"{theirs.requests_per_second:.0f}", f"{theirs.latency_ms_avg:.1f}",
+         len(base_queries) - 1),
+    ]  # fmt: skip
+    table(rows, ("page", "req/s", "mean latency ms", "SQL queries"), out)
+    ratio = mine.requests_per_second / theirs.requests_per_second
+    out.write(f"Ratio uncached sciatica / default Wagtail page: **{ratio:.2f}x** (target 2x).\n\n")
+    print(f"ratio uncached/default: {ratio:.2f}x")
+    for label, lines in (("sciatica page, uncached", our_queries), ("default Wagtail page", base_queries)):
+        out.write(f"Queries behind the {label} (status {lines[0]}):\n\n```\n")
+        out.write("\n".join(lines[1:]) + "\n```\n\n")
+
+
+def run_hooks(server_name, env, seconds, out) -> None:
+    hooks = [name for name in ("members_bench", "appointments_bench") if (ROOT / "bench" / f"{name}.py").exists()]
+    section("4. Members and appointments", out)
+    if not hooks:
+        out.write("bench/members_bench.py and bench/appointments_bench.py are not present yet.\n")
+        print("no hooks present")
+        return
+    server = start_server(server_name, env=env, workers=2)
+    try:
+        for name in hooks:
+            spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            ctx = BenchContext(base_url=f"http://127.0.0.1:{APP_PORT}", env=env, seconds=seconds)
+            module.run(ctx)
+            out.write(f"### {name}\n\n")
+            table([tuple(map(str, row)) for row in ctx.rows], ("figure", "value", "note"), out)
+            for note in ctx.notes:
+                out.write(note + "\n\n")
+    finally:
+        server.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "5")))
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    args = parser.parse_args()
+    env = production_env()
+    prepare_site(env)
+    out = io.StringIO()
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    out.write(
+        f"# Benchmarks\n\nWritten by `make bench` (bench/run.py) on {now}: {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, wrk on loopback, {args.seconds} s per figure, "
+        f"{args.connections} connections, one wrk thread. Absolute figures drift with the machine's load; "
+        "compare the ratios, which are measured side by side in the same run.\n"
+    )
+    chosen = choose_server(env, args.seconds, args.connections, out)
+    cached_vs_nginx(chosen, env, args.seconds, args.connections, out)
+    uncached_vs_default(env, args.seconds, args.connections, out)
+    run_hooks(chosen, env, args.seconds, out)
+    notes = ROOT / "bench" / "NOTES.md"
+    if notes.exists():
+        out.write("\n" + notes.read_text())
+    args.output.write_text(out.getvalue())
+    print(f"\nwritten to {args.output.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
