@@ -112,10 +112,17 @@ class ClinicTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        from wagtail.models import Site
+
         from pages.models import ClinicSettings
 
         try:
-            timezone.activate(zoneinfo.ZoneInfo(ClinicSettings.for_request(request).time_zone))
+            # Before the first Wagtail site exists (fresh or flushed database) there are no
+            # clinic settings to read, and non-page URLs such as /healthz must still answer.
+            if Site.find_for_request(request) is None:
+                timezone.deactivate()
+            else:
+                timezone.activate(zoneinfo.ZoneInfo(ClinicSettings.for_request(request).time_zone))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()
         try:

@@ -54,7 +54,7 @@ def test_no_raw_address_in_cache_keys():
     key = throttle.client_key(address)
     assert address not in key and len(key) == 32
     throttle.record_failure(client=key, now=NOW)
-    store = caches["default"]
+    store = caches[throttle.config()["CACHE_ALIAS"]]
     if isinstance(getattr(store, "_cache", None), dict):  # LocMemCache
         stored_keys = list(store._cache)
     else:  # RedisCache
