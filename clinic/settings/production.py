@@ -42,6 +42,15 @@ CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+if not REDIS_URL:  # noqa: F405
+    # Without Redis (`make serve`), each gunicorn worker would keep its own in-memory
+    # copy of the pages and a publish handled by one worker would leave the others
+    # serving the old page. Files in one directory are shared by all of them.
+    CACHES["pages"] = {  # noqa: F405
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("PAGE_CACHE_DIR", str(BASE_DIR / "var" / "page-cache")),  # noqa: F405
+    }
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

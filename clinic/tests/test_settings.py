@@ -68,6 +68,14 @@ def test_production_reads_database_and_redis_from_the_environment(tmp_path):
     assert setting("SESSION_ENGINE", tmp_path, **env) == "django.contrib.sessions.backends.cache"
 
 
+def test_without_redis_all_workers_share_one_page_cache(tmp_path):
+    caches = setting("CACHES", tmp_path, **DEPLOYMENT, PAGE_CACHE_DIR=str(tmp_path / "pages"))
+    assert caches["pages"] == {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(tmp_path / "pages"),
+    }
+
+
 def test_make_serve_turns_https_settings_off_explicitly(tmp_path):
     script = (ROOT / "scripts" / "serve.sh").read_text()
     for line in (
