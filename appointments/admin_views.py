@@ -36,6 +36,8 @@ def calendar(request):
     today = dt.datetime.now(tz).date()
     raw = request.GET.get("date", "")
     day = parse_day(raw) or today
+    if not dt.date(1900, 1, 1) <= day <= dt.date(9000, 1, 1):
+        day = today  # stepping a week past year 9999 would overflow
     mode = "day" if request.GET.get("view") == "day" else "week"
     if mode == "week":
         first = day - dt.timedelta(days=day.weekday())

@@ -7,6 +7,7 @@ import datetime as dt
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.throttling import BaseThrottle
@@ -162,7 +163,9 @@ def availability(request, filters: Query[AvailabilityQuery]):
     tags=["booking"],
     throttle=[ClientThrottle("book", "APPOINTMENTS_API_BOOKINGS_PER_MINUTE", 10)],
 )
-def create_booking(request, data: BookingIn):
+def create_booking(request, data: BookingIn, response: HttpResponse):
+    # The answer carries the private link: no cache may keep it.
+    response["Cache-Control"] = "private, no-store"
     site = _site(request)
     tz = clinic_zone(site)
     try:

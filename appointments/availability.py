@@ -106,6 +106,7 @@ def find_slots(
     exclude_appointment: int | None = None,
 ) -> list[engine.Slot]:
     """Free slots for a service (and optionally one practitioner) between two local dates."""
+    site = site or Site.objects.filter(is_default_site=True).first()
     tz = clinic_zone(site)
     settings = booking_settings(site)
     now = now or timezone.now()

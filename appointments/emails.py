@@ -86,8 +86,10 @@ def send_patient_email(*, appointment_id: int, kind: str, sequence: int, manage_
     appointment = Appointment.objects.select_related("service", "practitioner").filter(pk=appointment_id).first()
     if appointment is None or appointment.purged_at:
         return "skipped: gone"
-    if appointment.sequence != sequence and kind in ("booked", "requested", "confirmed", "moved"):
-        # A later change has its own email with the newer calendar entry.
+    superseded = appointment.sequence != sequence and kind in ("booked", "requested", "confirmed", "moved")
+    if superseded and not manage_token:
+        # A later change has its own email with the newer calendar entry. The first email still goes:
+        # it carries the only copy of the patient's private link (rendered from the current state).
         return "skipped: superseded"
     _patient_message(appointment, kind, manage_token).send()
     return "sent"

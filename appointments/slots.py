@@ -101,6 +101,10 @@ def grid_starts(*, day: dt.date, hours: WeeklyHours, step: dt.timedelta, tz: Zon
     """The UTC start times on a day's wall-clock grid for one working period."""
     wall = dt.datetime.combine(day, hours.starts)
     last = dt.datetime.combine(day, hours.ends)
+    first = wall_to_utc(day, hours.starts, tz)
+    if first is not None and last.replace(tzinfo=tz).astimezone(UTC) - first == last - wall:
+        # No clock change inside the period (nearly every day): the grid is plain arithmetic.
+        return [first + k * step for k in range(-(-(last - wall) // step))]
     starts = []
     while wall < last:
         instant = wall_to_utc(day, wall.time(), tz)

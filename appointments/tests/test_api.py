@@ -83,6 +83,7 @@ def test_booking_201_then_409_with_alternatives(client, clinic):
     appointment = Appointment.objects.get(reference=body["reference"])
     assert body["link"].startswith("http") and "/appointments/manage/" in body["link"]
     assert body["start"] == "2027-01-12T10:00:00+00:00"
+    assert "no-store" in first["Cache-Control"] and "private" in first["Cache-Control"]
     second = post(client, payload(email="other@example.org"))
     assert second.status_code == 409
     assert "just taken" in second.json()["detail"]

@@ -143,3 +143,12 @@ def test_unconfirmed_request_expires_in_the_worker_loop(clinic, frozen):
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.EXPIRED
     assert any("expired" in m.subject for m in mail.outbox)
+
+
+def test_private_link_still_arrives_when_staff_act_before_the_worker_runs(clinic):
+    booked = book(service="follow-up-session")
+    booking.change_status(appointment=booked.appointment, action="confirm")
+    outbox.drain()
+    patient = [m for m in mail.outbox if m.to == ["pat@example.org"]]
+    assert any(booked.manage_token in m.body for m in patient)
+    assert any("confirmed" in m.subject for m in patient)
