@@ -87,7 +87,7 @@ def load(log=print) -> None:
             to_address=clinic.email or "clinic@example.com",
             from_address="",
             subject="Message from the website",
-            show_in_menus=False,
+            show_in_menus=True,
         )
         home.add_child(instance=page)
         for order, (label, field_type, required) in enumerate(
