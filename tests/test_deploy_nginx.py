@@ -43,6 +43,7 @@ def nginx_front(django_db_serialized_rollback, live_server, tmp_path, settings):
             static_root=static_root,
             media_root=tmp_path / "media",
             access_log=str(run_dir / "access.log"),
+            cache_dir=run_dir / "cache",
         ),
     )
     main_conf = write_standalone(run_dir=run_dir, site_conf=site)
@@ -114,3 +115,18 @@ def test_pages_and_their_security_headers_pass_through_unchanged(nginx_front, de
 def test_private_areas_never_leave_nginx_as_public(nginx_front, demo_content):
     response, _ = get(nginx_front["port"], "/admin/login/")
     assert "public" not in (response.getheader("Cache-Control") or "")
+
+
+def test_nginx_microcaches_public_pages_but_never_sessions_or_private_areas(nginx_front, demo_content):
+    port = nginx_front["port"]
+    statuses = [get(port, "/sciatica/")[0].getheader("X-Proxy-Cache") for _ in range(3)]
+    assert statuses[0] in ("MISS", "EXPIRED") and "HIT" in statuses[1:]
+    first, _ = get(port, "/sciatica/")
+    assert first.getheader("X-Accel-Expires") is None  # nginx keeps it to itself
+
+    with_session, _ = get(port, "/sciatica/", headers={"Cookie": "sessionid=abc"})
+    assert with_session.getheader("X-Proxy-Cache") == "BYPASS"
+
+    for _ in range(2):
+        login, _ = get(port, "/admin/login/")
+    assert login.getheader("X-Proxy-Cache") != "HIT"
