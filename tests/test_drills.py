@@ -20,7 +20,7 @@ DRILL = ROOT / "tests" / "drill_worker.py"
 def sqlite_file(django_db_serialized_rollback, transactional_db, demo_content, tmp_path):
     """The test database, demo content included, copied into a file the subprocesses share."""
     if connection.vendor != "sqlite":
-        pytest.skip("SQLite drill: PostgreSQL takes row locks and needs no busy timeout")
+        pytest.skip("SQLite drills (busy timeout, file locking); on PostgreSQL row locks and MVCC cover both")
     path = tmp_path / "drill.sqlite3"
     target = sqlite3.connect(path)
     connection.ensure_connection()
