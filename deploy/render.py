@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import socket
+
 # nginx runs with fixed arguments and no shell (bandit B404/B603 reviewed).
 import subprocess  # nosec B404
 import sys

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import sqlite3
+
 # pg_dump/pg_restore run with fixed argument lists and no shell (bandit B404/B603 reviewed).
 import subprocess  # nosec B404
 import tarfile
