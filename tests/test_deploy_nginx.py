@@ -7,6 +7,7 @@ import socket
 
 import pytest
 
+from clinic.testing import ensure_wagtail_tree
 from deploy.render import nginx_binary, render, site_values, start_nginx, stop_nginx, write_standalone
 
 HASHED = "site.0123456789ab.css"
@@ -20,12 +21,13 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def nginx_front(django_db_serialized_rollback, live_server, tmp_path, settings):
+def nginx_front(django_db_serialized_rollback, transactional_db, live_server, tmp_path, settings):
     if nginx_binary() is None:
         message = "nginx is not installed (apt-get install -y nginx); the deploy test needs it"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message + " and CI=true requires it")
         pytest.skip(message)
+    ensure_wagtail_tree()
     settings.TRUSTED_PROXY_COUNT = 1
     settings.ROOT_URLCONF = "tests.nginx_urls"
     static_root = tmp_path / "staticfiles"

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from clinic.testing import ensure_wagtail_tree
 from conftest import PHONE, axe_violations
 from staff_security.tests.test_two_factor import PASSWORD, code_for
 
@@ -23,7 +24,10 @@ def shoot(page, name: str) -> None:
         page.set_viewport_size({"width": 1280, "height": 900})
 
 
-def test_sign_in_then_enrol_then_the_admin(django_db_serialized_rollback, live_server, browser_page, settings):
+def test_sign_in_then_enrol_then_the_admin(
+    django_db_serialized_rollback, transactional_db, live_server, browser_page, settings
+):
+    ensure_wagtail_tree()
     settings.STAFF_2FA_REQUIRED = True
     user = get_user_model().objects.create_superuser("editor", "editor@clinic.example", PASSWORD)
     page = browser_page
