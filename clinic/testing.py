@@ -8,8 +8,8 @@ object without the serialized copy, and the rows stay gone. So these tests rebui
 themselves, exactly as wagtail's `0002_initial_data` migration does.
 """
 
-from django.contrib.contenttypes.models import ContentType
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Collection, Locale, Page, Site
 
