@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 2
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run serve test test-python lint bench lock install install-test worker clean help
+.PHONY: run serve test test-python lint bench load soak lock install install-test worker clean help
 
 help:
 	@echo "make run    - install, migrate, load demo content and serve http://127.0.0.1:$(PORT) (development)"
@@ -67,10 +67,18 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pip-audit --strict --progress-spinner off -r requirements/base.txt -r requirements/test.txt
-	$(BIN)/bandit -q -c pyproject.toml -r clinic pages members appointments
+	$(BIN)/bandit -q -c pyproject.toml -r clinic pages members appointments staff_security ops deploy
 
 bench: install-test
 	$(BIN)/python bench/run.py
+
+# 100 concurrent clients for 60 s against the production stack (2 workers); stops by itself.
+load: install-test
+	$(BIN)/python bench/load.py
+
+# 10 minutes of steady load; fails if resident memory grows by more than 10%.
+soak: install-test
+	$(BIN)/python bench/soak.py
 
 lock:
 	./scripts/lock.sh

@@ -64,7 +64,8 @@ SERVERS = {
     ],
     "granian-wsgi": lambda port, workers: [
         str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-        "--workers", str(workers), "--log-level", "warning", "--no-ws", "clinic.wsgi:application",
+        "--workers", str(workers), "--blocking-threads", "4", "--log-level", "warning", "--no-ws",
+        "clinic.wsgi:application",
     ],
 }  # fmt: skip
 

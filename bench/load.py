@@ -35,7 +35,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--connections", type=int, default=100)
-    parser.add_argument("--server", default="gunicorn-sync")
+    parser.add_argument("--server", default="granian-wsgi")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     env = production_env()

@@ -23,7 +23,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--connections", type=int, default=10)
-    parser.add_argument("--server", default="gunicorn-sync")
+    parser.add_argument("--server", default="granian-wsgi")
     args = parser.parse_args()
     env = production_env()
     prepare_site(env)

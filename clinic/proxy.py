@@ -65,4 +65,8 @@ class SharedCacheGuardMiddleware:
                 # Replace rather than patch: `public` and `private` must never appear together.
                 del response["Cache-Control"]
                 patch_cache_control(response, private=True, no_store=True)
+            response.headers.pop("X-Accel-Expires", None)
+        elif "public" in response.get("Cache-Control", "").lower():
+            # nginx's microcache (deploy/nginx) keeps public pages this long; nginx strips the header.
+            response["X-Accel-Expires"] = str(settings.PROXY_CACHE_SECONDS)
         return response

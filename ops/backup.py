@@ -12,7 +12,9 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - pg_dump/pg_restore with fixed argument lists, no shell
+
+# pg_dump/pg_restore run with fixed argument lists and no shell (bandit B404/B603 reviewed).
+import subprocess  # nosec B404
 import tarfile
 import tempfile
 from pathlib import Path
@@ -62,7 +64,7 @@ def _dump_database(alias: str, target: Path) -> str:
     if not pg_dump:
         raise BackupError("pg_dump is not installed (Debian: apt-get install postgresql-client).")
     env, args = _pg_env_and_args(connection.settings_dict)
-    subprocess.run(  # nosec B603 - fixed executable and arguments
+    subprocess.run(  # nosec B603
         [pg_dump, "--format=custom", "--no-owner", "--no-privileges", "--file", str(target), *args],
         env=env,
         check=True,
@@ -114,7 +116,7 @@ def _restore_database(alias: str, engine: str, source: Path) -> None:
         raise BackupError("pg_restore is not installed (Debian: apt-get install postgresql-client).")
     connection.close()
     env, args = _pg_env_and_args(connection.settings_dict)
-    subprocess.run(  # nosec B603 - fixed executable and arguments
+    subprocess.run(  # nosec B603
         [
             pg_restore,
             "--clean",

@@ -8,8 +8,17 @@ from django.urls import Resolver404, resolve, reverse
 
 from .two_factor import Step, next_step
 
-# Reachable with a password alone: signing in and out, and the two-factor pages themselves.
-_OPEN_URL_NAMES = ("wagtailadmin_login", "wagtailadmin_logout", "admin:login", "admin:logout")
+# Reachable with a password alone: signing in and out, the two-factor pages themselves, and the
+# icon sprite and translations the admin's own sign-in and two-factor pages load with JavaScript
+# (neither carries data: without them a redirect would paste a page into the icon sprite).
+_OPEN_URL_NAMES = (
+    "wagtailadmin_login",
+    "wagtailadmin_logout",
+    "wagtailadmin_sprite",
+    "wagtailadmin_javascript_catalog",
+    "admin:login",
+    "admin:logout",
+)
 
 
 class StaffTwoFactorMiddleware:

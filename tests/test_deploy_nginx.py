@@ -7,6 +7,7 @@ import socket
 
 import pytest
 
+from clinic.testing import ensure_wagtail_tree
 from deploy.render import nginx_binary, render, site_values, start_nginx, stop_nginx, write_standalone
 
 HASHED = "site.0123456789ab.css"
@@ -20,12 +21,13 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def nginx_front(django_db_serialized_rollback, live_server, tmp_path, settings):
+def nginx_front(django_db_serialized_rollback, transactional_db, live_server, tmp_path, settings):
     if nginx_binary() is None:
         message = "nginx is not installed (apt-get install -y nginx); the deploy test needs it"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message + " and CI=true requires it")
         pytest.skip(message)
+    ensure_wagtail_tree()
     settings.TRUSTED_PROXY_COUNT = 1
     settings.ROOT_URLCONF = "tests.nginx_urls"
     static_root = tmp_path / "staticfiles"
@@ -43,6 +45,7 @@ def nginx_front(django_db_serialized_rollback, live_server, tmp_path, settings):
             static_root=static_root,
             media_root=tmp_path / "media",
             access_log=str(run_dir / "access.log"),
+            cache_dir=run_dir / "cache",
         ),
     )
     main_conf = write_standalone(run_dir=run_dir, site_conf=site)
@@ -114,3 +117,18 @@ def test_pages_and_their_security_headers_pass_through_unchanged(nginx_front, de
 def test_private_areas_never_leave_nginx_as_public(nginx_front, demo_content):
     response, _ = get(nginx_front["port"], "/admin/login/")
     assert "public" not in (response.getheader("Cache-Control") or "")
+
+
+def test_nginx_microcaches_public_pages_but_never_sessions_or_private_areas(nginx_front, demo_content):
+    port = nginx_front["port"]
+    statuses = [get(port, "/sciatica/")[0].getheader("X-Proxy-Cache") for _ in range(3)]
+    assert statuses[0] in ("MISS", "EXPIRED") and "HIT" in statuses[1:]
+    first, _ = get(port, "/sciatica/")
+    assert first.getheader("X-Accel-Expires") is None  # nginx keeps it to itself
+
+    with_session, _ = get(port, "/sciatica/", headers={"Cookie": "sessionid=abc"})
+    assert with_session.getheader("X-Proxy-Cache") == "BYPASS"
+
+    for _ in range(2):
+        login, _ = get(port, "/admin/login/")
+    assert login.getheader("X-Proxy-Cache") != "HIT"

@@ -2,6 +2,7 @@
 worker killed in the middle of a write. Booking and rotation versions follow once the members
 and appointments apps are merged (see docs/operations.md)."""
 
+import io
 import os
 import signal
 import sqlite3
@@ -10,17 +11,22 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
+
+from clinic.testing import ensure_wagtail_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 DRILL = ROOT / "tests" / "drill_worker.py"
 
 
 @pytest.fixture
-def sqlite_file(django_db_serialized_rollback, transactional_db, demo_content, tmp_path):
+def sqlite_file(django_db_serialized_rollback, transactional_db, tmp_path):
     """The test database, demo content included, copied into a file the subprocesses share."""
     if connection.vendor != "sqlite":
-        pytest.skip("SQLite drill: PostgreSQL takes row locks and needs no busy timeout")
+        pytest.skip("SQLite drills (busy timeout, file locking); on PostgreSQL row locks and MVCC cover both")
+    ensure_wagtail_tree()
+    call_command("load_demo_content", stdout=io.StringIO())
     path = tmp_path / "drill.sqlite3"
     target = sqlite3.connect(path)
     connection.ensure_connection()

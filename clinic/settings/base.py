@@ -387,6 +387,8 @@ if os.environ.get("CLOUDFLARE_ZONE_ID") and os.environ.get("CLOUDFLARE_API_TOKEN
         "ZONEID": os.environ["CLOUDFLARE_ZONE_ID"],
         "BEARER_TOKEN": os.environ["CLOUDFLARE_API_TOKEN"],
     }
+# How long nginx's microcache (deploy/nginx) may keep a public page: short, so no purge is needed.
+PROXY_CACHE_SECONDS = int(os.environ.get("PROXY_CACHE_SECONDS", "1"))
 # Path prefixes whose responses must never be kept by a shared cache, whatever a view says.
 PRIVATE_PATH_PREFIXES = ("/admin/", "/django-admin/", "/members/", "/appointments/", "/api/", "/contact/")
 

@@ -3,7 +3,7 @@
 from .base import *  # noqa: F403
 
 DEBUG = True
-SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105 - development only
+SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105 - development only  # nosec B105
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 INTERNAL_IPS = ["127.0.0.1"]
 # The development members-password encryption key; production reads its own.

@@ -5,12 +5,12 @@ import os
 from .base import *  # noqa: F403
 
 DEBUG = False
-SECRET_KEY = "test-only-insecure-key"  # noqa: S105 - tests only
+SECRET_KEY = "test-only-insecure-key"  # noqa: S105 - tests only  # nosec B105
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEMBERS_ENCRYPTION_KEYS = ["3q2gkGz0nB8ZcYb2mN7vT4xR1sW9eP6aL5kJ0hD8fQ4="]
-MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", "/tmp/clinic-test-media"))  # noqa: F405, S108
+MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", "/tmp/clinic-test-media"))  # noqa: F405, S108 - tests only  # nosec B108
 AXES_ENABLED = True
 
 # Serve static files straight from the source folders; no collectstatic needed.

@@ -15,6 +15,8 @@ from django.core.management import call_command
 from django.db import connection
 from wagtail.models import Page
 
+from clinic.testing import ensure_wagtail_tree
+
 
 def dump_everything() -> str:
     out = io.StringIO()
@@ -31,6 +33,7 @@ def backups_possible():
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_backup_then_restore_brings_back_every_row_and_media_file(settings, tmp_path, backups_possible):
+    ensure_wagtail_tree()
     call_command("load_demo_content", stdout=io.StringIO())
     get_user_model().objects.create_user("staffer", "staffer@clinic.example", "a long enough password")
     media = settings.MEDIA_ROOT

@@ -75,6 +75,8 @@ def test_later_logins_must_verify_a_code(client, staff, required):
     # Enrolling another device is not a way around verification.
     assert client.get("/admin/2fa/enrol/")["Location"].startswith("/admin/2fa/verify/")
     assert client.get("/django-admin/").status_code == 302
+    # The icon sprite the two-factor page itself loads is not redirected.
+    assert client.get("/admin/sprite/").status_code == 200
 
     assert client.post("/admin/2fa/verify/", {"token": "12ab"}).status_code == 400
     ok = client.post("/admin/2fa/verify/", {"token": code_for(device), "next": "https://evil.example/"})
