@@ -50,7 +50,7 @@ def nginx_front(django_db_serialized_rollback, transactional_db, live_server, tm
     )
     main_conf = write_standalone(run_dir=run_dir, site_conf=site)
     process = start_nginx(main_conf, port=port)
-    yield {"port": port, "run_dir": run_dir}
+    yield {"port": port, "run_dir": run_dir, "media_root": tmp_path / "media"}
     stop_nginx(process)
 
 
@@ -132,3 +132,15 @@ def test_nginx_microcaches_public_pages_but_never_sessions_or_private_areas(ngin
     for _ in range(2):
         login, _ = get(port, "/admin/login/")
     assert login.getheader("X-Proxy-Cache") != "HIT"
+
+
+def test_public_media_is_served_but_members_private_files_never_are(nginx_front):
+    media = nginx_front["media_root"]
+    (media / "images").mkdir(parents=True, exist_ok=True)
+    (media / "images" / "public.txt").write_bytes(b"public figure")
+    (media / "members-private").mkdir(parents=True, exist_ok=True)
+    (media / "members-private" / "token-handout.txt").write_bytes(b"members only")
+    response, body = get(nginx_front["port"], "/media/images/public.txt")
+    assert response.status == 200 and body == b"public figure"
+    response, body = get(nginx_front["port"], "/media/members-private/token-handout.txt")
+    assert response.status == 404 and b"members only" not in body

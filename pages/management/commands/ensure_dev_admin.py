@@ -3,7 +3,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 USERNAME = "admin"
-PASSWORD = "clinic-dev-admin"  # noqa: S105 - printed for local development only
+# Printed for local development only; the command refuses to run without DEBUG.
+PASSWORD = "clinic-dev-admin"  # noqa: S105  # nosec B105
 
 
 class Command(BaseCommand):
