@@ -148,8 +148,9 @@ def find_site_cached(request):
     if site is None:
         site = Site.find_for_request(request)
         if site is not None:
-            # The router reads the root page next; fetch it with the site.
+            # The router reads the root page and its specific page next; keep both with the site.
             site = Site.objects.select_related("root_page").get(pk=site.pk)
+            site.root_page.specific  # noqa: B018 - kept with the site (a cached property)
             cache.set(key, site, settings.PAGE_CACHE_SECONDS)
     request._wagtail_site = site
     return site

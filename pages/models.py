@@ -14,8 +14,10 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, Site
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
+from wagtail.url_routing import RouteResult
 
 from .blocks import ArticleStreamBlock, NoticeStreamBlock
+from .fragments import is_preview
 
 WEEKDAYS = [
     (0, _("Monday")),
@@ -163,6 +165,22 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("home page")
+
+    def route(self, request, path_components):
+        """Public articles one level down come from the page cache alias (cleared on every
+        publish, unpublish, move, slug change or delete) instead of two queries. Wagtail's
+        before_serve_page hooks (members gate, view restrictions) still run on every request."""
+        if len(path_components) != 1 or is_preview(request):
+            return super().route(request, path_components)
+        cache = caches[settings.PAGE_CACHE_ALIAS]
+        key = f"route:{self.pk}:{path_components[0]}"
+        page = cache.get(key)
+        if page is not None:
+            return RouteResult(page)
+        result = super().route(request, path_components)
+        if type(result.page) in (ConditionPage, StandardPage) and not result.args and not result.kwargs:
+            cache.set(key, result.page, settings.PAGE_CACHE_SECONDS)
+        return result
 
     def get_context(self, request, *args, **kwargs):
         from .structured_data import medical_clinic
