@@ -26,6 +26,7 @@ BIN = ROOT / ".venv" / "bin"
 APP_PORT = int(os.environ.get("BENCH_APP_PORT", "8204"))
 NGINX_PORT = int(os.environ.get("BENCH_NGINX_PORT", "8205"))
 BASELINE_PORT = int(os.environ.get("BENCH_BASELINE_PORT", "8206"))
+PAGE_PORT_BEFORE = int(os.environ.get("BENCH_BEFORE_PORT", "8207"))
 
 
 def production_env(**extra: str) -> dict[str, str]:
