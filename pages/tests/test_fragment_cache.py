@@ -7,6 +7,7 @@ import os
 
 import pytest
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import Site
@@ -19,8 +20,10 @@ from pages.models import ClinicSettings, ConditionPage, Notice, OpeningHours
 UNCACHED = "/sciatica/?fresh=1"
 
 
-def fragment_keys() -> list[str]:
+def fragment_keys() -> list:
     cache = caches["pages"]
+    if isinstance(cache, RedisCache):  # CI's second run
+        return list(cache._cache.get_client().scan_iter(match=cache.make_key("fragment:*")))
     return [key for key in cache._cache if ":fragment:" in key]
 
 
