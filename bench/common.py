@@ -22,9 +22,11 @@ from deploy.render import wait_for_port  # noqa: E402
 VAR = ROOT / "var" / "bench"
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 BIN = ROOT / ".venv" / "bin"
-APP_PORT = 8204
-NGINX_PORT = 8205
-BASELINE_PORT = 8206
+# Overridable so a second bench can run beside `make bench` (e.g. BENCH_APP_PORT=8301).
+APP_PORT = int(os.environ.get("BENCH_APP_PORT", "8204"))
+NGINX_PORT = int(os.environ.get("BENCH_NGINX_PORT", "8205"))
+BASELINE_PORT = int(os.environ.get("BENCH_BASELINE_PORT", "8206"))
+PAGE_PORT_BEFORE = int(os.environ.get("BENCH_BEFORE_PORT", "8207"))
 
 
 def production_env(**extra: str) -> dict[str, str]:
@@ -49,7 +51,13 @@ def production_env(**extra: str) -> dict[str, str]:
 def prepare_site(env: dict[str, str]) -> None:
     """The `make serve` steps: collectstatic, migrate, load the demo content."""
     VAR.mkdir(parents=True, exist_ok=True)
-    for command in (["collectstatic", "--noinput", "-v0"], ["migrate", "--noinput", "-v0"], ["load_demo_content"]):
+    steps = (
+        ["collectstatic", "--noinput", "-v0"],
+        ["migrate", "--noinput", "-v0"],
+        ["load_demo_content"],
+        ["purge_page_cache"],
+    )
+    for command in steps:
         subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
 
 

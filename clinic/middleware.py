@@ -4,6 +4,7 @@ import zoneinfo
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
+from django.core.cache import caches
 from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -116,6 +117,7 @@ class ClinicTimezoneMiddleware:
 
         from pages.models import ClinicSettings
 
+        find_site_cached(request)
         try:
             # Before the first Wagtail site exists (fresh or flushed database) there are no
             # clinic settings to read, and non-page URLs such as /healthz must still answer.
@@ -129,6 +131,29 @@ class ClinicTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+def find_site_cached(request):
+    """Wagtail's site for this host and port, remembered in the page cache alias (cleared
+    whenever a site is saved or deleted) and put where `Site.find_for_request` looks first,
+    so the time zone, the settings, the menu and the page router share one lookup."""
+    from django.http.request import split_domain_port
+    from wagtail.models import Site
+
+    if hasattr(request, "_wagtail_site") or request.path_info.startswith(settings.ADMIN_PATH_PREFIXES):
+        return Site.find_for_request(request)
+    cache = caches[settings.PAGE_CACHE_ALIAS]
+    key = f"site:{split_domain_port(request._get_raw_host())[0]}:{request.get_port()}"
+    site = cache.get(key)
+    if site is None:
+        site = Site.find_for_request(request)
+        if site is not None:
+            # The router reads the root page and its specific page next; keep both with the site.
+            site = Site.objects.select_related("root_page").get(pk=site.pk)
+            site.root_page.specific  # noqa: B018 - kept with the site (a cached property)
+            cache.set(key, site, settings.PAGE_CACHE_SECONDS)
+    request._wagtail_site = site
+    return site
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):

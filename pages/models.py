@@ -2,6 +2,8 @@
 
 import zoneinfo
 
+from django.conf import settings
+from django.core.cache import caches
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -9,11 +11,13 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, Site
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
+from wagtail.url_routing import RouteResult
 
 from .blocks import ArticleStreamBlock, NoticeStreamBlock
+from .fragments import is_preview
 
 WEEKDAYS = [
     (0, _("Monday")),
@@ -99,6 +103,30 @@ class ClinicSettings(ClusterableModel, BaseSiteSetting):
     def __str__(self):
         return self.name
 
+    @classmethod
+    def for_request(cls, request):
+        """Public pages read the settings from the page cache alias, which every save of the
+        settings, their opening hours or a notice clears; the admin always reads the database."""
+        attr_name = cls.get_cache_attr_name()
+        if hasattr(request, attr_name):
+            return getattr(request, attr_name)
+        site = Site.find_for_request(request)
+        if site is None or request.path_info.startswith(settings.ADMIN_PATH_PREFIXES):
+            return super().for_request(request)
+        cache = caches[settings.PAGE_CACHE_ALIAS]
+        key = f"clinic-settings:{site.pk}"
+        instance = cache.get(key)
+        if instance is None:
+            instance = (
+                cls.objects.select_related("important_notes")
+                .prefetch_related("opening_hours")
+                .get(pk=cls.for_site(site).pk)
+            )
+            cache.set(key, instance, settings.PAGE_CACHE_SECONDS)
+        instance._request = request
+        setattr(request, attr_name, instance)
+        return instance
+
     @property
     def address_lines(self) -> list[str]:
         parts = [self.street_address, " ".join(p for p in (self.locality, self.postal_code) if p), self.region]
@@ -137,6 +165,22 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("home page")
+
+    def route(self, request, path_components):
+        """Public articles one level down come from the page cache alias (cleared on every
+        publish, unpublish, move, slug change or delete) instead of two queries. Wagtail's
+        before_serve_page hooks (members gate, view restrictions) still run on every request."""
+        if len(path_components) != 1 or is_preview(request):
+            return super().route(request, path_components)
+        cache = caches[settings.PAGE_CACHE_ALIAS]
+        key = f"route:{self.pk}:{path_components[0]}"
+        page = cache.get(key)
+        if page is not None:
+            return RouteResult(page)
+        result = super().route(request, path_components)
+        if type(result.page) in (ConditionPage, StandardPage) and not result.args and not result.kwargs:
+            cache.set(key, result.page, settings.PAGE_CACHE_SECONDS)
+        return result
 
     def get_context(self, request, *args, **kwargs):
         from .structured_data import medical_clinic

@@ -2,6 +2,7 @@
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from wagtail.images.models import AbstractImage
 from wagtail.models import Page, Site
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
@@ -25,9 +26,19 @@ def purge_on_page_delete(sender, instance, **kwargs):
 
 
 @receiver(post_save, sender=Notice)
+@receiver(post_delete, sender=Notice)
 @receiver(post_save, sender=Site)
+@receiver(post_delete, sender=Site)
 @receiver(post_save, sender=ClinicSettings)
 @receiver(post_save, sender=OpeningHours)
 @receiver(post_delete, sender=OpeningHours)
 def purge_on_site_wide_change(sender, **kwargs):
     purge_page_cache()
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def purge_on_image_change(sender, instance, **kwargs):
+    # Cached article bodies hold rendition URLs; a replaced image file must show at once.
+    if isinstance(instance, AbstractImage):
+        purge_page_cache()

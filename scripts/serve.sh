@@ -23,6 +23,8 @@ export SERVE_MEDIA="${SERVE_MEDIA:-1}"
 .venv/bin/python manage.py collectstatic --noinput -v0
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py load_demo_content
+# The page cache holds pickled models and fragments of the previous release: start clean.
+.venv/bin/python manage.py purge_page_cache
 # The server was chosen by measurement (docs/benchmarks.md): granian serves the cached page about
 # twice as fast as gunicorn here. SERVER=gunicorn keeps the previous one.
 echo "Serving http://127.0.0.1:${PORT:-8000}/ with ${WORKERS:-2} ${SERVER:-granian} workers (production settings)"

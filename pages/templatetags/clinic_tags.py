@@ -3,10 +3,14 @@
 import json
 
 from django import template
+from django.conf import settings
+from django.core.cache import caches
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from wagtail.models import Site
 
+from pages.fragments import cached_fragment, is_preview
 from pages.models import ClinicSettings
 
 register = template.Library()
@@ -15,17 +19,35 @@ register = template.Library()
 @register.inclusion_tag("includes/main_nav.html", takes_context=True)
 def main_nav(context):
     request = context["request"]
-    site = Site.find_for_request(request)
     current = context.get("page")
     items = []
-    for item in site.root_page.get_children().live().in_menu() if site else []:
+    for item in menu_items(request):
         state = ""
-        if current is not None and current.pk == item.pk:
+        if current is not None and current.pk == item["pk"]:
             state = "page"
-        elif current is not None and current.path.startswith(item.path):
+        elif current is not None and current.path.startswith(item["path"]):
             state = "true"
         items.append((item, state))
     return {"request": request, "items": items}
+
+
+def menu_items(request) -> list[dict]:
+    """The site's menu pages (title, URL, tree path), kept in the page cache alias, which
+    every publish, unpublish, move or slug change clears."""
+    site = Site.find_for_request(request)
+    if site is None:
+        return []
+    cache = caches[settings.PAGE_CACHE_ALIAS]
+    key = f"menu:{site.pk}:{translation.get_language()}"
+    items = None if is_preview(request) else cache.get(key)
+    if items is None:
+        items = [
+            {"pk": page.pk, "path": page.path, "title": page.title, "url": page.get_url(request)}
+            for page in site.root_page.get_children().live().in_menu()
+        ]
+        if not is_preview(request):
+            cache.set(key, items, settings.PAGE_CACHE_SECONDS)
+    return items
 
 
 @register.filter
@@ -40,3 +62,40 @@ def json_ld(data: dict):
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
     # Safe: json.dumps escapes quotes and backslashes, and every "<" is escaped above.
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))  # noqa: S308  # nosec B308 B703
+
+
+class FragmentNode(template.Node):
+    def __init__(self, nodelist, name, parts):
+        self.nodelist = nodelist
+        self.name = name
+        self.parts = parts
+
+    def render(self, context):
+        request = context.get("request")
+        site = Site.find_for_request(request) if request is not None else None
+        clinic = ClinicSettings.for_request(request) if site is not None else None
+        parts = [part.resolve(context) for part in self.parts]
+        parts += [site.pk if site else None, clinic.emergency_number if clinic else None]
+        return mark_safe(  # noqa: S308 - the nodelist's own (autoescaped) output  # nosec B308 B703
+            cached_fragment(
+                request=request,
+                name=self.name.resolve(context),
+                parts=parts,
+                render=lambda: self.nodelist.render(context),
+            )
+        )
+
+
+@register.tag
+def fragment(parser, token):
+    """Cache what it encloses in the page cache alias (see pages/fragments.py).
+
+    {% fragment "article-body" page.pk page.live_revision_id %}...{% endfragment %}
+    Every argument is part of the key; a missing (None) part means "do not cache".
+    """
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("fragment needs a name")
+    nodelist = parser.parse(("endfragment",))
+    parser.delete_first_token()
+    return FragmentNode(nodelist, parser.compile_filter(bits[1]), [parser.compile_filter(bit) for bit in bits[2:]])
