@@ -9,10 +9,11 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -143,6 +144,12 @@ def move(request, pk):
         return redirect("appointments_admin:detail", pk=pk)
     tz = clinic_zone()
     start = local.replace(tzinfo=tz) if local.tzinfo is None else local
+    now = timezone.now()
+    # Staff may move outside the booking rules, but not to a time that cannot be meant (the fuzz
+    # found year 1 accepted, and the patient emailed about it).
+    if not now - dt.timedelta(days=1) <= start <= now + dt.timedelta(days=366):
+        messages.error(request, _("Choose a time between yesterday and a year from now."))
+        return redirect("appointments_admin:detail", pk=pk)
     try:
         booking.reschedule(appointment=appointment, start=start, by_staff=True)
     except booking.SlotTaken:
@@ -198,7 +205,10 @@ def feeds(request):
     practitioners = Practitioner.objects.all()
     new_link = None
     if request.method == "POST":
-        practitioner = get_object_or_404(Practitioner, pk=request.POST.get("practitioner"))
+        raw_pk = request.POST.get("practitioner", "")
+        if not raw_pk.isascii() or not raw_pk.isdigit() or len(raw_pk) > 18:
+            raise Http404  # a missing or malformed id is a 404 like an unknown one (the fuzz found a 500)
+        practitioner = get_object_or_404(Practitioner, pk=int(raw_pk))
         if request.POST.get("do") == "revoke":
             practitioner.revoke_feed()
             messages.success(request, _("Calendar link revoked for %(name)s.") % {"name": practitioner})

@@ -353,3 +353,16 @@ class ContactPage(AbstractEmailForm):
         from .contact import queue_submission_email
 
         queue_submission_email(self, form)
+
+
+class ScheduledRun(models.Model):
+    """When the worker last ran a periodic job: kept in the database so a restart neither repeats nor skips it."""
+
+    name = models.CharField(max_length=50, unique=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled run")
+
+    def __str__(self):
+        return f"{self.name} {self.last_run_at or '-'}"

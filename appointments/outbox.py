@@ -4,7 +4,8 @@
   until `OUTBOX_MAX_ATTEMPTS`; only then is it marked FAILED (and staff can see it in the admin).
 - Re-queuing: a task left RUNNING longer than `OUTBOX_LEASE_SECONDS` belonged to a worker that was
   killed mid-task; it is put back in the queue. Sending is therefore at-least-once.
-- Scheduled work on every pass: reminders that have come due, and requests that expired.
+- Scheduled work on every pass: reminders that have come due, and requests that expired; once a
+  day the patient-data purge (`run_daily`, its last run kept in the database).
 Attempts are counted by the worker ids django-tasks-db appends on every claim.
 """
 
@@ -101,14 +102,43 @@ def run_claimed(task_result: DBTaskResult) -> bool:
     return True
 
 
+PURGE_JOB = "purge_patient_data"
+
+
+def daily_interval() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, "WORKER_DAILY_SECONDS", 24 * 3600))
+
+
+def run_daily(*, name: str, job, now: dt.datetime) -> bool:
+    """Run `job(now=now)` if it has not run in the last day; True when it ran.
+
+    The job and the record of its run commit together: a worker killed mid-job or a job that
+    raises leaves the old record, so the next pass (or the next worker) runs it again; a restart
+    after a successful run finds the record and waits for the rest of the day.
+    """
+    from .models import ScheduledRun
+
+    with transaction.atomic():
+        record, _ = ScheduledRun.objects.select_for_update().get_or_create(name=name)
+        if record.last_run_at is not None and now - record.last_run_at < daily_interval():
+            return False
+        result = job(now=now)
+        record.last_run_at = now
+        record.save(update_fields=["last_run_at"])
+    logger.info("Scheduled job %s ran: %s", name, result)
+    return True
+
+
 def run_scheduled(*, now: dt.datetime | None = None) -> None:
     from .booking import expire_requests
     from .emails import queue_due_reminders
+    from .patient_data import purge_expired
 
     now = now or timezone.now()
     requeue_abandoned(now=now)
     expire_requests(now=now)
     queue_due_reminders(now=now)
+    run_daily(name=PURGE_JOB, job=purge_expired, now=now)
 
 
 def drain(*, worker_id: str | None = None, limit: int = 1000) -> int:

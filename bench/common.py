@@ -23,7 +23,7 @@ VAR = ROOT / "var" / "bench"
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 BIN = ROOT / ".venv" / "bin"
 # Overridable so a second bench can run beside `make bench` (e.g. BENCH_APP_PORT=8301).
-APP_PORT = int(os.environ.get("BENCH_APP_PORT", "8204"))
+APP_PORT = int(os.environ.get("BENCH_APP_PORT", os.environ.get("BENCH_PORT", "8204")))
 NGINX_PORT = int(os.environ.get("BENCH_NGINX_PORT", "8205"))
 BASELINE_PORT = int(os.environ.get("BENCH_BASELINE_PORT", "8206"))
 PAGE_PORT_BEFORE = int(os.environ.get("BENCH_BEFORE_PORT", "8207"))
@@ -173,3 +173,80 @@ def rss_kib(pid: int) -> int:
 
 def sleep_until_quiet(seconds: float = 1.0) -> None:
     time.sleep(seconds)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def granted_session(base: str, env: dict) -> str:
+    """A `Cookie:` value for a members session granted through the real gate (CSRF token included)."""
+    import http.cookies
+    import urllib.error
+    import urllib.parse
+
+    out = subprocess.run(
+        [PYTHON, "manage.py", "members_password"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
+    secret = out.strip().splitlines()[-1].strip()
+    try:
+        urllib.request.urlopen(base + "/members/", timeout=10)  # noqa: S310 - loopback only
+        raise RuntimeError("the members area answered without the gate")
+    except urllib.error.HTTPError as gate:  # the gate answers 403 with the password form
+        page = gate.read().decode()
+        jar = http.cookies.SimpleCookie()
+        for header in gate.headers.get_all("Set-Cookie") or []:
+            jar.load(header)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    body = urllib.parse.urlencode({"secret": secret, "next": "/members/", "csrfmiddlewaretoken": token}).encode()
+    request = urllib.request.Request(  # noqa: S310 - loopback only
+        base + "/members/-/enter/",
+        data=body,
+        headers={"Cookie": f"csrftoken={jar['csrftoken'].value}", "Referer": base + "/members/"},
+    )
+    try:
+        urllib.request.build_opener(_NoRedirect).open(request, timeout=10)
+        raise RuntimeError("the members gate did not redirect: not granted")
+    except urllib.error.HTTPError as answer:
+        if answer.code != 302:
+            raise
+        for header in answer.headers.get_all("Set-Cookie") or []:
+            jar.load(header)
+    cookie = f"{settings_cookie_name(env)}={jar[settings_cookie_name(env)].value}"
+    status, _headers, _body = fetch_with_cookie(base + "/members/", cookie)
+    assert status == 200, f"granted session refused: {status}"
+    return cookie
+
+
+def settings_cookie_name(env: dict) -> str:
+    return env.get("SESSION_COOKIE_NAME", "sessionid")
+
+
+def fetch_with_cookie(url: str, cookie: str) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(url, headers={"Cookie": cookie})  # noqa: S310 - loopback only
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+        return response.status, dict(response.headers), response.read()
+
+
+FREE_SLOTS = """
+import json, datetime as dt
+from appointments.availability import find_slots
+from appointments.models import Service
+service = Service.objects.get(slug="initial-evaluation")
+gap = dt.timedelta(minutes=service.buffer_minutes)
+chosen, free_from = [], {}
+for slot in find_slots(service=service):
+    if slot.start >= free_from.get(slot.practitioner, slot.start):
+        chosen.append([slot.start.isoformat(), slot.practitioner])
+        free_from[slot.practitioner] = slot.end + gap
+print(json.dumps(chosen))
+"""
+
+
+def free_slots(env: dict) -> list[tuple[str, str]]:
+    """Free starts of the demo's first service that can all be booked (no two overlap)."""
+    out = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", FREE_SLOTS], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
+    return [tuple(item) for item in __import__("json").loads(out.strip().splitlines()[-1])]

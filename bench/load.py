@@ -1,33 +1,121 @@
 """A bounded load run: 100 concurrent clients for 60 s against the `make serve` stack (2 workers).
 
-    .venv/bin/python bench/load.py [--seconds 60] [--connections 100] [--server gunicorn-sync]
+    .venv/bin/python bench/load.py [--seconds 60] [--connections 100] [--server granian-wsgi]
 
-Mixes every public page; paths that exist once the members and appointments apps are merged
-(MIXED_PATHS_LATER) are added when they answer 200. wrk stops by itself; the run fails (exit 1)
-on any socket error or non-2xx/3xx response.
+The mix, in every ten requests: one booking POST to /api/v1/bookings (each a different free slot,
+so every one should be a 201 until the free slots run out; then that turn goes to a public page),
+three members pages sent with a session granted through the real gate (the members home and two
+articles), six public pages in turn (home, the sciatica article, privacy, sitemap, robots.txt,
+/healthz, and one uncached render of the article). It runs on a throwaway SQLite copy of the
+demo site (var/bench/load-*.sqlite3, deleted afterwards), so neither the demo database nor the
+benchmark database gets the bookings. wrk stops by itself; the run fails (exit 1) on any socket
+error or any status outside 2xx/3xx, counted per status by the Lua script.
 """
 
 import argparse
+import json
+import os
+import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import APP_PORT, VAR, fetch, prepare_site, production_env, start_server, warm, wrk  # noqa: E402
+from common import (  # noqa: E402
+    APP_PORT,
+    VAR,
+    fetch_with_cookie,
+    free_slots,
+    granted_session,
+    prepare_site,
+    production_env,
+    start_server,
+    warm,
+    wrk,
+)
 
 PUBLIC_PATHS = ["/", "/sciatica/", "/privacy/", "/sitemap.xml", "/robots.txt", "/healthz", "/sciatica/?q=uncached"]
-# Members pages need a granted session and bookings a POST with a CSRF token: bench/members_bench.py and
-# bench/appointments_bench.py own those flows; here they join the mix as plain GETs once they exist.
-MIXED_PATHS_LATER = ["/members/", "/appointments/", "/api/v1/availability"]
+MEMBERS_PATHS = ["/members/", "/members/toldts-fascia/", "/members/"]
+THREADS = 2
+
+LUA = r"""
+local public = {PUBLIC}
+local members = {MEMBERS}
+local slots = {SLOTS}
+local cookie = "{COOKIE}"
+local nthreads = {THREADS}
+local counter = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  i = 0
+  booked = 0
+  statuses = {}
+end
+
+local function public_page()
+  return wrk.format("GET", public[(i % #public) + 1])
+end
+
+request = function()
+  i = i + 1
+  local turn = i % 10
+  if turn == 0 then
+    local index = id + booked * nthreads + 1
+    if index <= #slots then
+      booked = booked + 1
+      local slot = slots[index]
+      local body = '{"service": "initial-evaluation", "start": "' .. slot[1] .. '", "practitioner": "' .. slot[2]
+        .. '", "name": "Load Test", "email": "load' .. index .. '@example.org", "consent": true}'
+      return wrk.format("POST", "/api/v1/bookings", {["Content-Type"] = "application/json"}, body)
+    end
+    return public_page()
+  elseif turn <= 3 then
+    return wrk.format("GET", members[turn], {["Cookie"] = cookie})
+  end
+  return public_page()
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local total = {}
+  for _, thread in ipairs(threads) do
+    for code, n in pairs(thread:get("statuses")) do
+      total[code] = (total[code] or 0) + n
+    end
+  end
+  local parts = {}
+  for code, n in pairs(total) do
+    table.insert(parts, '"' .. code .. '": ' .. n)
+  end
+  io.write("STATUSES {" .. table.concat(parts, ", ") .. "}\n")
+end
+"""
 
 
-def lua_script(paths: list[str]) -> Path:
-    script = VAR / "mix.lua"
-    quoted = ", ".join(f'"{path}"' for path in paths)
-    script.write_text(
-        f"local paths = {{{quoted}}}\nlocal i = 0\n"
-        "request = function()\n  i = i + 1\n  return wrk.format('GET', paths[(i % #paths) + 1])\nend\n"
+def lua_list(items) -> str:
+    return "{" + ", ".join(json.dumps(item).replace("[", "{").replace("]", "}") for item in items) + "}"
+
+
+def write_script(cookie: str, slots) -> Path:
+    script = VAR / "load-mix.lua"
+    text = (
+        LUA.replace("{PUBLIC}", lua_list(PUBLIC_PATHS))
+        .replace("{MEMBERS}", lua_list(MEMBERS_PATHS))
+        .replace("{SLOTS}", lua_list([list(slot) for slot in slots]))
+        .replace("{COOKIE}", cookie)
+        .replace("{THREADS}", str(THREADS))
     )
+    script.write_text(text)
     return script
 
 
@@ -38,33 +126,50 @@ def main() -> int:
     parser.add_argument("--server", default="granian-wsgi")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    env = production_env()
-    prepare_site(env)
-    server = start_server(args.server, env=env, workers=args.workers)
+    database = VAR / f"load-{os.getpid()}.sqlite3"
+    env = production_env(SQLITE_PATH=str(database), APPOINTMENTS_API_BOOKINGS_PER_MINUTE="1000000")
     try:
-        base = f"http://127.0.0.1:{APP_PORT}"
-        paths = list(PUBLIC_PATHS)
-        for path in MIXED_PATHS_LATER:
-            try:
-                if fetch(base + path)[0] == 200:
-                    paths.append(path)
-            except OSError:
-                pass
-        for path in paths:
-            warm(base + path, times=4)
-        result = wrk(
-            base + "/", seconds=args.seconds, connections=args.connections, threads=2, script=lua_script(paths)
-        )
+        prepare_site(env)
+        slots = free_slots(env)
+        server = start_server(args.server, env=env, workers=args.workers)
+        try:
+            base = f"http://127.0.0.1:{APP_PORT}"
+            cookie = granted_session(base, env)
+            for path in PUBLIC_PATHS:
+                warm(base + path, times=4)
+            for path in MEMBERS_PATHS:
+                assert fetch_with_cookie(base + path, cookie)[0] == 200, path
+            result = wrk(
+                base + "/",
+                seconds=args.seconds,
+                connections=args.connections,
+                threads=THREADS,
+                script=write_script(cookie, slots),
+            )
+        finally:
+            server.stop()
+        booked = _count(env)
     finally:
-        server.stop()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(database) + suffix).unlink(missing_ok=True)
     print(result.raw)
+    match = re.search(r"STATUSES (\{.*\})", result.raw)
+    statuses = json.loads(match.group(1)) if match else {}
+    bad = {code: n for code, n in statuses.items() if not 200 <= int(code) < 400}
     print(
         f"load: {args.connections} clients x {args.seconds} s on {args.server} ({args.workers} workers): "
         f"{result.requests} requests, {result.requests_per_second:.0f} req/s, mean latency "
-        f"{result.latency_ms_avg:.1f} ms, {result.errors} socket errors, {result.non_2xx} non-2xx/3xx; "
-        f"paths: {', '.join(paths)}"
+        f"{result.latency_ms_avg:.1f} ms, {result.errors} socket errors; statuses {statuses}; "
+        f"bookings stored {booked} of {len(slots)} free slots offered"
     )
-    return 0 if result.errors == 0 and result.non_2xx == 0 else 1
+    return 0 if result.errors == 0 and not bad and statuses else 1
+
+
+def _count(env) -> int:
+    import sqlite3
+
+    with sqlite3.connect(env["SQLITE_PATH"]) as db:
+        return db.execute("SELECT count(*) FROM appointments_appointment WHERE email LIKE 'load%'").fetchone()[0]
 
 
 if __name__ == "__main__":

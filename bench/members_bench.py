@@ -11,6 +11,7 @@ Uses a throwaway SQLite database in a temporary folder; REDIS_URL, if set, is ho
 """
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -121,6 +122,9 @@ def main() -> None:
     print(f"checked attempt / throttled attempt : {ratio:.1f}x")
     print(f"argon2 verifications: throttled path {throttled_hashes} in {n} attempts; ", end="")
     print(f"checked path {checked_hashes} in {checked_n} attempts")
+    figures = {f"{name} ms": round(statistics.median(samples), 3) for name, samples in results.items()}
+    figures.update(throttled_hashes=throttled_hashes, checked_hashes=checked_hashes, cache=backend)
+    print("BENCH_JSON " + json.dumps(figures))  # read by bench/run.py
     if throttled_hashes:
         sys.exit("FAIL: the throttled path hashed")
 

@@ -7,19 +7,21 @@
    nginx's proxy (the deployed path).
 3. The uncached page (a query string bypasses the page cache) against the default page of a
    fresh `wagtail start` project, one sync worker each, with the database queries behind each.
-4. Hooks: bench/members_bench.py and bench/appointments_bench.py, when present, are called with
-   `run(ctx)` and return rows for the report (see `BenchContext`).
+4. Members and appointments: a members article to a granted session against the cached public
+   page over HTTP (same server, same run), then bench/members_bench.py (throttled vs checked
+   guess, article vs public page in-process) and bench/appointments_bench.py (60-day
+   availability, bookings per second), each on a throwaway SQLite file; their JSON is tabulated.
+5. Every figure of the run in one table.
 """
 
 import argparse
 import datetime
-import importlib.util
 import io
+import json
 import os
 import platform
 import subprocess
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,6 +35,8 @@ from common import (  # noqa: E402
     VAR,
     available_servers,
     fetch,
+    fetch_with_cookie,
+    granted_session,
     prepare_site,
     production_env,
     start_server,
@@ -43,18 +47,6 @@ from common import (  # noqa: E402
 from deploy.render import render, site_values, start_nginx, stop_nginx, write_standalone  # noqa: E402
 
 PAGE = "/sciatica/"
-
-
-@dataclass
-class BenchContext:
-    """What a hook gets: the running app (chosen server, 2 workers), wrk, and where to report."""
-
-    base_url: str
-    env: dict
-    seconds: int
-    wrk: object = wrk
-    rows: list = field(default_factory=list)  # (label, req/s or ms, note)
-    notes: list = field(default_factory=list)  # markdown paragraphs
 
 
 def section(title: str, out: io.StringIO) -> None:
@@ -156,6 +148,11 @@ def cached_vs_nginx(server_name, env, seconds, connections, out) -> None:
         out,
     )
     out.write(f"Page size: {len(html)} bytes. Target: the cached page at 50% or more of nginx in each mode.\n")
+    return {
+        "cached page, new connection req/s": app["close"],
+        "cached page / nginx static, new connection": app["close"] / static["close"],
+        "cached page / nginx static, keep-alive": app["keep"] / static["keep"],
+    }
 
 
 BASELINE_QUERIES = """
@@ -229,33 +226,134 @@ def uncached_vs_default(env, seconds, connections, out) -> None:
     table(rows, ("page", "req/s", "mean latency ms", "SQL queries"), out)
     ratio = mine.requests_per_second / theirs.requests_per_second
     out.write(f"Ratio uncached sciatica / default Wagtail page: **{ratio:.2f}x** (target 2x).\n\n")
+    figures = {"uncached page req/s (1 sync worker)": mine.requests_per_second, "uncached / default Wagtail": ratio}
     print(f"ratio uncached/default: {ratio:.2f}x")
     for label, lines in (("sciatica page, uncached", our_queries), ("default Wagtail page", base_queries)):
         out.write(f"Queries behind the {label} (status {lines[0]}):\n\n```\n")
         out.write("\n".join(lines[1:]) + "\n```\n\n")
+    return figures
 
 
-def run_hooks(server_name, env, seconds, out) -> None:
-    hooks = [name for name in ("members_bench", "appointments_bench") if (ROOT / "bench" / f"{name}.py").exists()]
-    section("4. Members and appointments", out)
-    if not hooks:
-        out.write("bench/members_bench.py and bench/appointments_bench.py are not present yet.\n")
-        print("no hooks present")
-        return
+def bench_script(name: str, env: dict, *args: str) -> dict:
+    """Run bench/<name>.py (in-process figures on its own throwaway SQLite file) and read its JSON line."""
+    script_env = {key: value for key, value in env.items() if key not in {"DATABASE_URL", "SQLITE_PATH"}}
+    script_env["DJANGO_SETTINGS_MODULE"] = "clinic.settings.test"
+    out = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / f"{name}.py"), *args], cwd=ROOT, env=script_env, capture_output=True, text=True
+    )
+    print(out.stdout)
+    if out.returncode != 0:
+        raise RuntimeError(f"{name} failed: {out.stderr[-2000:]}")
+    line = next(line for line in out.stdout.splitlines() if line.startswith("BENCH_JSON "))
+    return json.loads(line.removeprefix("BENCH_JSON "))
+
+
+def members_and_appointments(server_name, env, seconds, connections, out, figures) -> None:
+    section("4. Members and appointments, side by side with the public page", out)
     server = start_server(server_name, env=env, workers=2)
     try:
-        for name in hooks:
-            spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            ctx = BenchContext(base_url=f"http://127.0.0.1:{APP_PORT}", env=env, seconds=seconds)
-            module.run(ctx)
-            out.write(f"### {name}\n\n")
-            table([tuple(map(str, row)) for row in ctx.rows], ("figure", "value", "note"), out)
-            for note in ctx.notes:
-                out.write(note + "\n\n")
+        base = f"http://127.0.0.1:{APP_PORT}"
+        cookie = granted_session(base, env)
+        article = "/members/toldts-fascia/"
+        script = VAR / "granted.lua"
+        script.write_text(f'wrk.headers["Cookie"] = "{cookie}"\n')
+        warm(base + PAGE)
+        for _ in range(20):
+            fetch_with_cookie(base + article, cookie)
+        public = wrk(base + PAGE, seconds=seconds, connections=connections)
+        members = wrk(base + article, seconds=seconds, connections=connections, script=script)
     finally:
         server.stop()
+    figures["cached page, keep-alive req/s"] = public.requests_per_second
+    figures["members article, granted, keep-alive req/s"] = members.requests_per_second
+    member_figures = bench_script("members_bench", env, "--requests", "200")
+    booking_figures = bench_script("appointments_bench", env)
+    article_queries = app_queries_with_session(env, article)
+    ratio = members.requests_per_second / public.requests_per_second
+    throttle_ratio = (
+        member_figures["gate attempt, checked (argon2) ms"] / member_figures["gate attempt, throttled (429) ms"]
+    )
+    rows = [
+        ("HTTP, 2 workers, keep-alive", "cached public page /sciatica/", f"{public.requests_per_second:.0f} req/s",
+         "1.00", ""),
+        ("", f"members article {article}, granted session", f"{members.requests_per_second:.0f} req/s",
+         f"{ratio:.2f}", "at least 0.50 of the cached page"),
+        ("in-process (members_bench)", "public page, page cache hit",
+         f"{member_figures['public page, page cache hit ms']:.2f} ms", "1.00", ""),
+        ("", "public page, rendered", f"{member_figures['public page, rendered ms']:.2f} ms",
+         f"{member_figures['public page, rendered ms'] / member_figures['public page, page cache hit ms']:.1f}x", ""),
+        ("", "members article, granted session", f"{member_figures['article, granted session ms']:.2f} ms",
+         f"{member_figures['article, granted session ms'] / member_figures['public page, page cache hit ms']:.1f}x",
+         ""),
+        ("", "gate attempt, throttled (429)", f"{member_figures['gate attempt, throttled (429) ms']:.2f} ms",
+         "1.00", f"argon2 runs: {member_figures['throttled_hashes']}"),
+        ("", "gate attempt, checked (argon2)", f"{member_figures['gate attempt, checked (argon2) ms']:.2f} ms",
+         f"{throttle_ratio:.0f}x", "throttled at least 20x cheaper"),
+        ("in-process (appointments_bench)", "public page rendered (page cache cleared)",
+         f"{booking_figures['public page rendered ms']:.2f} ms", "1.00", ""),
+        ("", f"availability 60 days, engine only ({booking_figures['slots']} slots)",
+         f"{booking_figures['availability engine ms']:.2f} ms",
+         f"{booking_figures['availability engine ms'] / booking_figures['public page rendered ms']:.2f}", ""),
+        ("", "availability 60 days, with database reads", f"{booking_figures['availability with database ms']:.2f} ms",
+         f"{booking_figures['availability with database ms'] / booking_figures['public page rendered ms']:.2f}",
+         "under 50 ms"),
+        ("", "GET /api/v1/availability, 60 days", f"{booking_figures['availability API ms']:.2f} ms",
+         f"{booking_figures['availability API ms'] / booking_figures['public page rendered ms']:.2f}", "under 50 ms"),
+        ("", "bookings per second, booking service", f"{booking_figures['bookings per second, service']:.1f} /s", "",
+         "sequential, SQLite"),
+        ("", "bookings per second, POST /api/v1/bookings", f"{booking_figures['bookings per second, API']:.1f} /s", "",
+         "sequential, SQLite"),
+    ]  # fmt: skip
+    table(rows, ("where", "figure", "value", "ratio", "target"), out)
+    out.write(
+        "HTTP rows: the chosen server with 2 workers, wrk keep-alive, "
+        f"{connections} connections, {seconds} s each, one after the other. In-process rows: Django's test "
+        "client through the whole middleware stack, medians, each script on its own throwaway SQLite file.\n\n"
+    )
+    out.write(f"Queries behind the members article to a granted session (status {article_queries[0]}):\n\n```\n")
+    out.write("\n".join(article_queries[1:]) + "\n```\n\n")
+    figures.update(
+        {
+            "members article / cached page (HTTP)": ratio,
+            "checked / throttled guess": throttle_ratio,
+            "availability 60 days with DB ms": booking_figures["availability with database ms"],
+            "bookings per second (API)": booking_figures["bookings per second, API"],
+        }
+    )
+
+
+SESSION_QUERIES = """
+import django
+django.setup()
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from members import passwords
+client = Client()
+secret = passwords.decrypt(passwords.current(now=timezone.now()).password_encrypted)
+client.post("/members/-/enter/", {"secret": secret, "next": "/members/"})
+client.get(PATH)
+with CaptureQueriesContext(connection) as ctx:
+    response = client.get(PATH)
+print(response.status_code)
+for query in ctx.captured_queries:
+    print(query["sql"][:160])
+"""
+
+
+def app_queries_with_session(env: dict, path: str) -> list[str]:
+    script = SESSION_QUERIES.replace("PATH", repr(path))
+    out = subprocess.run([PYTHON, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+    return out.splitlines()
+
+
+def summary(figures: dict, out: io.StringIO) -> None:
+    section("5. All figures of this run side by side", out)
+    rows = [(name, f"{value:,.2f}") for name, value in figures.items()]
+    table(rows, ("figure", "value"), out)
+    for name, value in figures.items():
+        print(f"{name:50} {value:12,.2f}")
 
 
 def main() -> int:
@@ -274,10 +372,12 @@ def main() -> int:
         f"{args.connections} connections, one wrk thread. Absolute figures drift with the machine's load; "
         "compare the ratios, which are measured side by side in the same run.\n"
     )
+    figures = {}
     chosen = choose_server(env, args.seconds, args.connections, out)
-    cached_vs_nginx(chosen, env, args.seconds, args.connections, out)
-    uncached_vs_default(env, args.seconds, args.connections, out)
-    run_hooks(chosen, env, args.seconds, out)
+    figures.update(cached_vs_nginx(chosen, env, args.seconds, args.connections, out))
+    figures.update(uncached_vs_default(env, args.seconds, args.connections, out))
+    members_and_appointments(chosen, env, args.seconds, args.connections, out, figures)
+    summary(figures, out)
     notes = ROOT / "bench" / "NOTES.md"
     if notes.exists():
         out.write("\n" + notes.read_text())

@@ -3,7 +3,6 @@
 from io import BytesIO
 
 from django.conf import settings
-from django.core.mail import mail_admins
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_POST
 from wagtail.images import get_image_model
 from wagtail.images.models import Filter
 
-from . import access, stats, throttle
+from . import access, alerts, stats, throttle
 from .forms import GateForm
 from .http import make_private
 from .protected_media import in_members_collection
@@ -86,14 +85,7 @@ def enter(request):
     given = access.authenticate(candidate=form.cleaned_data["secret"], now=timezone.now())
     if given is None:
         if throttle.record_failure(client=client):
-            mail_admins(
-                _("Members area: many failed password attempts"),
-                _(
-                    "The members gate has refused more wrong passwords than the site-wide limit allows, "
-                    "so it is refusing all attempts for a while. If this continues, rotate the members "
-                    "password with no grace and check the server logs."
-                ),
-            )
+            alerts.queue_site_wide_throttle_alert()
         stats.bump("failures")
         form.add_error("secret", _("That password or pass code did not work. Check it and try again."))
         return gate_response(request, form=form, status=403, next_url=next_url)

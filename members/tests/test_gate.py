@@ -9,6 +9,7 @@ from django.core import mail
 from django.test import Client
 from wagtail.models import Page
 
+from appointments import outbox
 from members import passes, passwords
 from members.models import DailyAccessCount
 
@@ -203,6 +204,8 @@ def test_site_wide_limit_mails_the_admins_once(members, settings):
     passwords.current(now=datetime.datetime.now(datetime.UTC))
     statuses = [enter(Client(REMOTE_ADDR=f"192.0.2.{i}"), "wrong-words-here-00").status_code for i in range(8)]
     assert statuses[:5] == [403] * 5 and statuses[5:] == [429] * 3
+    assert mail.outbox == []  # queued in the outbox, sent by the worker
+    assert outbox.drain() == 1
     assert len(mail.outbox) == 1 and "failed password attempts" in mail.outbox[0].subject
     assert "192.0.2" not in mail.outbox[0].body
 
