@@ -21,24 +21,10 @@ def frozen():
 
 @pytest.fixture
 def wagtail_tree(db):
-    """The root page and default site that Wagtail's migrations create.
+    """The root page and default site that a transactional test's flush may have removed."""
+    from clinic.testing import ensure_wagtail_tree
 
-    A transactional test (live server, threads) ends with a flush that removes them too, so the
-    next such test puts them back.
-    """
-    from django.conf import settings
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Collection, Locale, Page, Site
-
-    Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
-    if Collection.get_first_root_node() is None:
-        Collection.add_root(name="Root")
-    root = Page.get_first_root_node()
-    if root is None:
-        root = Page.add_root(instance=Page(title="Root", slug="root", live=True))
-    if not Site.objects.filter(is_default_site=True).exists():
-        home = root.get_children().first() or root.add_child(instance=Page(title="Welcome", slug="home", live=True))
-        Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True)
+    ensure_wagtail_tree()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 
+from clinic.testing import ensure_wagtail_tree
 from conftest import DESKTOP, PHONE, axe_violations
 from members import passwords
 
@@ -20,23 +21,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 ARTICLE = "/members/preventing-recurrence/"
 
 
-def ensure_wagtail_roots() -> None:
-    """The rows Wagtail's migrations create, which a transactional test's flush may have removed."""
-    from wagtail.models import Collection, Locale, Page
-
-    if not Locale.objects.exists():
-        Locale.objects.create(language_code="en-gb")
-    if Page.get_first_root_node() is None:
-        Page.add_root(instance=Page(title="Root", slug="root", locale=Locale.objects.first()))
-    if Collection.get_first_root_node() is None:
-        Collection.add_root(name="Root")
-
-
 @pytest.fixture
 def site(live_server, settings):
     settings.MEMBERS_ARGON2_PARAMETERS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
     passwords._hasher.cache_clear()
-    ensure_wagtail_roots()
+    ensure_wagtail_tree()
     call_command("load_demo_content", stdout=open(os.devnull, "w"))  # noqa: SIM115
     return live_server.url
 
