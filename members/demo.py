@@ -11,9 +11,9 @@ Idempotent: creates what is missing, never changes a page staff may have edited.
 """
 
 from django.db import transaction
-from wagtail.models import Page
 
-from pages.demo.sciatica import MEMBERS_TOPICS, p, ul
+from pages.demo.loader import publish_child
+from pages.demo.sciatica import APPROACH_ITEMS, CONCLUSION, MECHANISMS, MEMBERS_TOPICS, p, ul
 from pages.models import HomePage
 
 from .models import MembersAreaPage, MembersArticlePage
@@ -29,14 +29,6 @@ AREA_INTRO = (
     "A deeper, more technical explanation of sciatica—including visceral reflex pathways, fascial mechanisms, "
     "SIJ dynamics, and long-term recurrence patterns—is available in our members-only clinical page."
 )
-
-
-def section(number: int, title: str, body: list) -> tuple:
-    return ("numbered_section", {"number": number, "title": title, "body": body})
-
-
-def approach(title: str, body: list) -> tuple:
-    return ("approach_item", {"title": title, "body": body})
 
 
 INTERACTION_INTRO = "In reality, sciatica often arises from a complex interaction of:"
@@ -55,38 +47,8 @@ ARTICLES = [
                 ],
                 intro=INTERACTION_INTRO,
             ),
-            section(
-                1,
-                "Visceral membrane tension (ascending/descending colon, kidneys) and reflex pathways",
-                [
-                    ul(
-                        [
-                            "Right-sided sciatica → tension in the ascending colon",
-                            "Left-sided sciatica → tension in the descending colon",
-                        ]
-                    ),
-                    ul(
-                        ["Piriformis", "Psoas major", "Quadratus lumborum"],
-                        intro="Visceral strain can produce reflex tightening in the:",
-                    ),
-                    ul(
-                        [
-                            "Piriformis spasm",
-                            "Compression at the nerve outlet",
-                            "Pain or tingling radiating down the leg",
-                        ],
-                        intro="This narrows the space where the sciatic nerve passes and can easily cause:",
-                    ),
-                ],
-            ),
-            approach(
-                "Reducing neural load",
-                [
-                    p(
-                        "We calm autonomic overactivity, visceral reflex tension, and sympathetic stress that aggravate sciatic nerve sensitivity."
-                    )
-                ],
-            ),
+            MECHANISMS[0],
+            APPROACH_ITEMS[2],
         ],
     },
     {
@@ -96,39 +58,8 @@ ARTICLES = [
         "body": [
             DEMO_NOTE,
             ul(["Fascial adhesions and impaired tissue gliding"], intro=INTERACTION_INTRO),
-            section(
-                2,
-                "Fascial adhesions impair the “sliding tunnels” through which the sciatic nerve travels",
-                [
-                    p(
-                        "The sciatic nerve runs inside fascial compartments. "
-                        "When fascial gliding is restricted, the nerve is pulled, irritated, or compressed."
-                    ),
-                    ul(
-                        [
-                            "Toldt’s fascia (strongly involved on the right side)",
-                            "Retroperitoneal fascia",
-                            "Iliac fascia",
-                            "Transversus abdominis fascia",
-                            "Piriformis fascia",
-                        ],
-                        intro="Key fascial structures include:",
-                    ),
-                    p(
-                        "These structures connect the lumbar spine, pelvis, hips, intestines, and diaphragm—"
-                        "which is why sciatica cannot be solved simply by massaging the buttock."
-                    ),
-                ],
-            ),
-            approach(
-                "Restoring fascial gliding",
-                [
-                    p(
-                        "Rather than using strong pressure, we identify points where the body naturally begins to release—"
-                        "allowing the fascial network to regain smooth, coordinated movement."
-                    )
-                ],
-            ),
+            MECHANISMS[1],
+            APPROACH_ITEMS[1],
         ],
     },
     {
@@ -138,19 +69,7 @@ ARTICLES = [
         "body": [
             DEMO_NOTE,
             ul(["Sacroiliac joint mechanics and pelvic organ influences"], intro=INTERACTION_INTRO),
-            section(
-                4,
-                "Sacroiliac joint (SIJ) mechanics and pelvic organ tension",
-                [
-                    p("The sciatic nerve runs close to the anterior sacrum."),
-                    ul(
-                        ["Intestinal membranes", "Bladder fascia", "Uterine ligaments (in women)", "Rectal mesentery"],
-                        intro="Even a subtle shift in sacral position or tension from:",
-                    ),
-                    p("can directly increase neural tension."),
-                    p("Although rarely discussed in most clinics, this region plays a critical role in true sciatica."),
-                ],
-            ),
+            MECHANISMS[3],
         ],
     },
     {
@@ -166,36 +85,8 @@ ARTICLES = [
                 ],
                 intro=INTERACTION_INTRO,
             ),
-            section(
-                3,
-                "Diaphragmatic tension and disrupted abdominal pressure distort the lumbar–sacral mechanics",
-                [
-                    (
-                        "chain",
-                        {
-                            "label": "From a stiff diaphragm to sciatic nerve irritation",
-                            "steps": [
-                                "A stiff diaphragm",
-                                "Irregular intra-abdominal pressure",
-                                "Chronic tension in the psoas, iliacus, and piriformis",
-                                "Sciatic nerve irritation and recurrent symptoms",
-                            ],
-                            "after": "<p>Because the diaphragm is linked to the liver, stomach, and kidneys via ligaments, "
-                            "visceral stress often leads to breathing dysfunction → pelvic imbalance → sciatica.</p>",
-                        },
-                    ),
-                ],
-            ),
-            approach(
-                "Re-educating breathing, posture, and core dynamics",
-                [
-                    p(
-                        "When the diaphragm, rib cage, and pelvis regain coordinated movement, "
-                        "the strain on the sciatic nerve decreases dramatically."
-                    ),
-                    p("FMT (Functional Movement Therapy) is used when necessary to restore efficient motor patterns."),
-                ],
-            ),
+            MECHANISMS[2],
+            APPROACH_ITEMS[3],
         ],
     },
     {
@@ -204,19 +95,7 @@ ARTICLES = [
         "summary": "Sciatica rarely resolves in a single session",
         "body": [
             DEMO_NOTE,
-            (
-                "conclusion",
-                {
-                    "heading": "Conclusion: Sciatica is not a “local problem.” It is a whole-body coordination dysfunction.",
-                    "body": [
-                        ul(
-                            ["Massage", "Electrical stimulation", "Stretching", "Trigger point therapy"],
-                            intro="This is why:",
-                        ),
-                        p("often provide only temporary relief and fail to address the root cause."),
-                    ],
-                },
-            ),
+            CONCLUSION,
             ("heading", {"text": "Sciatica rarely resolves in a single session", "level": "h2"}),
             ul(
                 [
@@ -234,12 +113,6 @@ ARTICLES = [
         ],
     },
 ]
-
-
-def publish_child(parent: Page, page: Page) -> Page:
-    parent.add_child(instance=page)
-    page.save_revision().publish()
-    return page
 
 
 @transaction.atomic

@@ -67,6 +67,187 @@ FIGURE_LONG_DESCRIPTION = (
 )
 
 
+# The parts of the article that the members-area demo articles quote as well.
+MECHANISMS = [
+    (
+        "numbered_section",
+        {
+            "number": 1,
+            "title": "Visceral membrane tension (ascending/descending colon, kidneys) and reflex pathways",
+            "body": [
+                ul(
+                    [
+                        "Right-sided sciatica → tension in the ascending colon",
+                        "Left-sided sciatica → tension in the descending colon",
+                    ]
+                ),
+                ul(
+                    ["Piriformis", "Psoas major", "Quadratus lumborum"],
+                    intro="Visceral strain can produce reflex tightening in the:",
+                ),
+                ul(
+                    [
+                        "Piriformis spasm",
+                        "Compression at the nerve outlet",
+                        "Pain or tingling radiating down the leg",
+                    ],
+                    intro="This narrows the space where the sciatic nerve passes and can easily cause:",
+                ),
+            ],
+        },
+    ),
+    (
+        "numbered_section",
+        {
+            "number": 2,
+            "title": "Fascial adhesions impair the “sliding tunnels” through which the sciatic nerve travels",
+            "body": [
+                p(
+                    "The sciatic nerve runs inside fascial compartments.",
+                    "When fascial gliding is restricted, the nerve is pulled, irritated, or compressed.",
+                ),
+                ul(
+                    [
+                        "Toldt’s fascia (strongly involved on the right side)",
+                        "Retroperitoneal fascia",
+                        "Iliac fascia",
+                        "Transversus abdominis fascia",
+                        "Piriformis fascia",
+                    ],
+                    intro="Key fascial structures include:",
+                ),
+                p(
+                    "These structures connect the lumbar spine, pelvis, hips, intestines, and diaphragm—",
+                    "which is why sciatica cannot be solved simply by massaging the buttock.",
+                ),
+            ],
+        },
+    ),
+    (
+        "numbered_section",
+        {
+            "number": 3,
+            "title": "Diaphragmatic tension and disrupted abdominal pressure distort the lumbar–sacral mechanics",
+            "body": [
+                (
+                    "chain",
+                    {
+                        # ADDED: the label only names the chain's first and last steps.
+                        "label": "From a stiff diaphragm to sciatic nerve irritation",
+                        "steps": [
+                            "A stiff diaphragm",
+                            "Irregular intra-abdominal pressure",
+                            "Chronic tension in the psoas, iliacus, and piriformis",
+                            "Sciatic nerve irritation and recurrent symptoms",
+                        ],
+                        "after": "<p>"
+                        + escape(
+                            "Because the diaphragm is linked to the liver, stomach, and kidneys via ligaments, "
+                            "visceral stress often leads to breathing dysfunction → pelvic imbalance → sciatica."
+                        )
+                        + "</p>",
+                    },
+                ),
+            ],
+        },
+    ),
+    (
+        "numbered_section",
+        {
+            "number": 4,
+            "title": "Sacroiliac joint (SIJ) mechanics and pelvic organ tension",
+            "body": [
+                p("The sciatic nerve runs close to the anterior sacrum."),
+                ul(
+                    ["Intestinal membranes", "Bladder fascia", "Uterine ligaments (in women)", "Rectal mesentery"],
+                    intro="Even a subtle shift in sacral position or tension from:",
+                ),
+                p("can directly increase neural tension."),
+                p("Although rarely discussed in most clinics, this region plays a critical role in true sciatica."),
+            ],
+        },
+    ),
+]
+
+CONCLUSION = (
+    "conclusion",
+    {
+        "heading": join(
+            ["Conclusion: Sciatica is not a “local problem.”", "It is a whole-body coordination dysfunction."]
+        ),
+        "body": [
+            ul(
+                ["Massage", "Electrical stimulation", "Stretching", "Trigger point therapy"],
+                intro="This is why:",
+            ),
+            p("often provide only temporary relief and fail to address the root cause."),
+        ],
+    },
+)
+
+APPROACH_ITEMS = [
+    (
+        "approach_item",
+        {
+            "title": "Comprehensive evaluation of visceral–fascial–neural interactions",
+            "body": [
+                ul(
+                    [
+                        "Tension in the ascending and descending colon",
+                        "Kidney mobility and positional strain",
+                        "Retroperitoneal fascial gliding",
+                        "Diaphragmatic stiffness",
+                    ],
+                    intro="We assess:",
+                ),
+                p("to identify the true origin of your symptoms."),
+            ],
+        },
+    ),
+    (
+        "approach_item",
+        {
+            "title": "Restoring fascial gliding",
+            "body": [
+                p(
+                    "Rather than using strong pressure,",
+                    "we identify points where the body naturally begins to release—",
+                    "allowing the fascial network to regain smooth, coordinated movement.",
+                )
+            ],
+        },
+    ),
+    (
+        "approach_item",
+        {
+            "title": "Reducing neural load",
+            "body": [
+                p(
+                    "We calm autonomic overactivity, visceral reflex tension,",
+                    "and sympathetic stress that aggravate sciatic nerve sensitivity.",
+                )
+            ],
+        },
+    ),
+    (
+        "approach_item",
+        {
+            "title": "Re-educating breathing, posture, and core dynamics",
+            "body": [
+                p(
+                    "When the diaphragm, rib cage, and pelvis regain coordinated movement,",
+                    "the strain on the sciatic nerve decreases dramatically.",
+                ),
+                p(
+                    "FMT (Functional Movement Therapy) is used when necessary",
+                    "to restore efficient motor patterns.",
+                ),
+            ],
+        },
+    ),
+]
+
+
 def body(figure_image, members_page) -> list[tuple]:
     blocks = [
         p(
@@ -113,119 +294,8 @@ def body(figure_image, members_page) -> list[tuple]:
         )
     blocks += [
         p("When the surrounding structures lose balance, pain can appear through several mechanisms:"),
-        (
-            "numbered_section",
-            {
-                "number": 1,
-                "title": "Visceral membrane tension (ascending/descending colon, kidneys) and reflex pathways",
-                "body": [
-                    ul(
-                        [
-                            "Right-sided sciatica → tension in the ascending colon",
-                            "Left-sided sciatica → tension in the descending colon",
-                        ]
-                    ),
-                    ul(
-                        ["Piriformis", "Psoas major", "Quadratus lumborum"],
-                        intro="Visceral strain can produce reflex tightening in the:",
-                    ),
-                    ul(
-                        [
-                            "Piriformis spasm",
-                            "Compression at the nerve outlet",
-                            "Pain or tingling radiating down the leg",
-                        ],
-                        intro="This narrows the space where the sciatic nerve passes and can easily cause:",
-                    ),
-                ],
-            },
-        ),
-        (
-            "numbered_section",
-            {
-                "number": 2,
-                "title": "Fascial adhesions impair the “sliding tunnels” through which the sciatic nerve travels",
-                "body": [
-                    p(
-                        "The sciatic nerve runs inside fascial compartments.",
-                        "When fascial gliding is restricted, the nerve is pulled, irritated, or compressed.",
-                    ),
-                    ul(
-                        [
-                            "Toldt’s fascia (strongly involved on the right side)",
-                            "Retroperitoneal fascia",
-                            "Iliac fascia",
-                            "Transversus abdominis fascia",
-                            "Piriformis fascia",
-                        ],
-                        intro="Key fascial structures include:",
-                    ),
-                    p(
-                        "These structures connect the lumbar spine, pelvis, hips, intestines, and diaphragm—",
-                        "which is why sciatica cannot be solved simply by massaging the buttock.",
-                    ),
-                ],
-            },
-        ),
-        (
-            "numbered_section",
-            {
-                "number": 3,
-                "title": "Diaphragmatic tension and disrupted abdominal pressure distort the lumbar–sacral mechanics",
-                "body": [
-                    (
-                        "chain",
-                        {
-                            # ADDED: the label only names the chain's first and last steps.
-                            "label": "From a stiff diaphragm to sciatic nerve irritation",
-                            "steps": [
-                                "A stiff diaphragm",
-                                "Irregular intra-abdominal pressure",
-                                "Chronic tension in the psoas, iliacus, and piriformis",
-                                "Sciatic nerve irritation and recurrent symptoms",
-                            ],
-                            "after": "<p>"
-                            + escape(
-                                "Because the diaphragm is linked to the liver, stomach, and kidneys via ligaments, "
-                                "visceral stress often leads to breathing dysfunction → pelvic imbalance → sciatica."
-                            )
-                            + "</p>",
-                        },
-                    ),
-                ],
-            },
-        ),
-        (
-            "numbered_section",
-            {
-                "number": 4,
-                "title": "Sacroiliac joint (SIJ) mechanics and pelvic organ tension",
-                "body": [
-                    p("The sciatic nerve runs close to the anterior sacrum."),
-                    ul(
-                        ["Intestinal membranes", "Bladder fascia", "Uterine ligaments (in women)", "Rectal mesentery"],
-                        intro="Even a subtle shift in sacral position or tension from:",
-                    ),
-                    p("can directly increase neural tension."),
-                    p("Although rarely discussed in most clinics, this region plays a critical role in true sciatica."),
-                ],
-            },
-        ),
-        (
-            "conclusion",
-            {
-                "heading": join(
-                    ["Conclusion: Sciatica is not a “local problem.”", "It is a whole-body coordination dysfunction."]
-                ),
-                "body": [
-                    ul(
-                        ["Massage", "Electrical stimulation", "Stretching", "Trigger point therapy"],
-                        intro="This is why:",
-                    ),
-                    p("often provide only temporary relief and fail to address the root cause."),
-                ],
-            },
-        ),
+        *MECHANISMS,
+        CONCLUSION,
         ("heading", {"text": "Our Approach", "level": "h2"}),
         bold(
             "We do not “force the body to change.”",
@@ -235,65 +305,7 @@ def body(figure_image, members_page) -> list[tuple]:
             "We view sciatica not as a buttock or leg problem,",
             "but as the downstream result of a disrupted whole-body system.",
         ),
-        (
-            "approach_item",
-            {
-                "title": "Comprehensive evaluation of visceral–fascial–neural interactions",
-                "body": [
-                    ul(
-                        [
-                            "Tension in the ascending and descending colon",
-                            "Kidney mobility and positional strain",
-                            "Retroperitoneal fascial gliding",
-                            "Diaphragmatic stiffness",
-                        ],
-                        intro="We assess:",
-                    ),
-                    p("to identify the true origin of your symptoms."),
-                ],
-            },
-        ),
-        (
-            "approach_item",
-            {
-                "title": "Restoring fascial gliding",
-                "body": [
-                    p(
-                        "Rather than using strong pressure,",
-                        "we identify points where the body naturally begins to release—",
-                        "allowing the fascial network to regain smooth, coordinated movement.",
-                    )
-                ],
-            },
-        ),
-        (
-            "approach_item",
-            {
-                "title": "Reducing neural load",
-                "body": [
-                    p(
-                        "We calm autonomic overactivity, visceral reflex tension,",
-                        "and sympathetic stress that aggravate sciatic nerve sensitivity.",
-                    )
-                ],
-            },
-        ),
-        (
-            "approach_item",
-            {
-                "title": "Re-educating breathing, posture, and core dynamics",
-                "body": [
-                    p(
-                        "When the diaphragm, rib cage, and pelvis regain coordinated movement,",
-                        "the strain on the sciatic nerve decreases dramatically.",
-                    ),
-                    p(
-                        "FMT (Functional Movement Therapy) is used when necessary",
-                        "to restore efficient motor patterns.",
-                    ),
-                ],
-            },
-        ),
+        *APPROACH_ITEMS,
         ("heading", {"text": "Sciatica rarely resolves in a single session", "level": "h2"}),
         p("Temporary relief is possible,"),
         ul(
