@@ -1,7 +1,12 @@
 """Render the nginx templates in deploy/nginx/, and run nginx as a plain process from them.
 
     python deploy/render.py nginx --upstream 127.0.0.1:8000 --listen 80 --server-name clinic.example \
-        --static-root /srv/clinic/staticfiles --media-root /srv/clinic/media > /etc/nginx/sites-available/clinic
+        --static-root /srv/clinic/staticfiles --media-root /srv/clinic/media \
+        --tls-cert /etc/letsencrypt/live/clinic.example/fullchain.pem \
+        --tls-key /etc/letsencrypt/live/clinic.example/privkey.pem > /etc/nginx/sites-available/clinic
+
+Without --tls-cert/--tls-key the site is served over plain HTTP (the first start, so certbot can
+answer its challenge; loopback benches); with them over HTTPS, and plain HTTP only redirects.
 
 The test suite and the benchmarks call `start_nginx()` to put this same configuration in front
 of a live server on loopback.
@@ -28,8 +33,28 @@ def nginx_binary() -> str | None:
     )
 
 
+def _sections(text: str, values: dict[str, str]) -> str:
+    """Keep `#if NAME` ... `#endif` lines when values[NAME] is non-empty (`#if !NAME`: when empty)."""
+    kept, stack = [], []
+    for line in text.splitlines(keepends=True):
+        marker = line.strip()
+        if marker.startswith("#if "):
+            name = marker[4:].strip()
+            wanted = not values.get(name.lstrip("!")) if name.startswith("!") else bool(values.get(name))
+            stack.append(wanted)
+        elif marker == "#endif":
+            if not stack:
+                raise ValueError("#endif without #if")
+            stack.pop()
+        elif all(stack):
+            kept.append(line)
+    if stack:
+        raise ValueError("#if without #endif")
+    return "".join(kept)
+
+
 def render(template: str, values: dict[str, str]) -> str:
-    text = (HERE / "nginx" / template).read_text()
+    text = _sections((HERE / "nginx" / template).read_text(), values)
     for key, value in values.items():
         text = text.replace(f"@@{key}@@", str(value))
     missing = sorted(set(re.findall(r"@@([A-Z_]+)@@", text)))
@@ -47,7 +72,14 @@ def site_values(
     access_log: str,
     cache_dir: Path,
     server_name: str = "_",
+    tls_cert: Path | None = None,
+    tls_key: Path | None = None,
+    tls_listen: str = "443",
+    acme_root: Path = Path("/var/www/letsencrypt"),
 ) -> dict[str, str]:
+    if (tls_cert is None) != (tls_key is None):
+        raise ValueError("give both the TLS certificate and its key, or neither")
+    tls_port = tls_listen.rsplit(":", 1)[-1]
     return {
         "UPSTREAM": upstream,
         "LISTEN": listen,
@@ -57,6 +89,13 @@ def site_values(
         "CACHE_DIR": str(cache_dir),
         # "off" for benchmarks; otherwise a path, written in the JSON format defined in clinic.conf.
         "ACCESS_LOG": access_log if access_log == "off" else f"{access_log} clinic_json",
+        "ACME_ROOT": str(acme_root).rstrip("/"),
+        # Empty: plain HTTP only; the TLS server block and the HTTP redirect are left out.
+        "TLS_CERT": str(tls_cert or ""),
+        "TLS_KEY": str(tls_key or ""),
+        "TLS_LISTEN": tls_listen,
+        # Where plain HTTP redirects to: https://host/ on 443, https://host:PORT/ otherwise.
+        "HTTPS_PORT_SUFFIX": "" if tls_port == "443" else f":{tls_port}",
     }
 
 
@@ -129,7 +168,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--media-root", default="/srv/clinic/media")
     parser.add_argument("--access-log", default="/var/log/nginx/clinic.access.log")
     parser.add_argument("--cache-dir", default="/var/cache/nginx/clinic")
+    parser.add_argument("--tls-cert", type=Path, help="certificate chain (certbot: .../fullchain.pem)")
+    parser.add_argument("--tls-key", type=Path, help="its private key (certbot: .../privkey.pem)")
+    parser.add_argument("--tls-listen", default="443")
+    parser.add_argument("--acme-root", default="/var/www/letsencrypt", help="certbot --webroot path")
     args = parser.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
     values = site_values(
         upstream=args.upstream,
         listen=args.listen,
@@ -138,6 +183,10 @@ def main(argv: list[str]) -> int:
         server_name=args.server_name,
         access_log=args.access_log,
         cache_dir=Path(args.cache_dir),
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        tls_listen=args.tls_listen,
+        acme_root=Path(args.acme_root),
     )
     sys.stdout.write(render("clinic.conf.template", values))
     return 0
