@@ -44,6 +44,9 @@ local members = {MEMBERS}
 local slots = {SLOTS}
 local cookie = "{COOKIE}"
 local nthreads = {THREADS}
+-- Seconds between one thread's bookings (0: as fast as the mix allows). The soak spreads the free
+-- slots over its whole run this way, so booking POSTs go on until the end instead of running out.
+local book_every = {BOOK_EVERY}
 local counter = 0
 local threads = {}
 
@@ -56,6 +59,7 @@ end
 function init(args)
   i = 0
   booked = 0
+  started = os.time()
   statuses = {}
 end
 
@@ -68,7 +72,7 @@ request = function()
   local turn = i % 10
   if turn == 0 then
     local index = id + booked * nthreads + 1
-    if index <= #slots then
+    if index <= #slots and os.time() - started >= booked * book_every then
       booked = booked + 1
       local slot = slots[index]
       local body = '{"service": "initial-evaluation", "start": "' .. slot[1] .. '", "practitioner": "' .. slot[2]
@@ -106,14 +110,15 @@ def lua_list(items) -> str:
     return "{" + ", ".join(json.dumps(item).replace("[", "{").replace("]", "}") for item in items) + "}"
 
 
-def write_script(cookie: str, slots) -> Path:
-    script = VAR / "load-mix.lua"
+def write_script(cookie: str, slots, *, book_every: float = 0, name: str = "load-mix.lua") -> Path:
+    script = VAR / name
     text = (
         LUA.replace("{PUBLIC}", lua_list(PUBLIC_PATHS))
         .replace("{MEMBERS}", lua_list(MEMBERS_PATHS))
         .replace("{SLOTS}", lua_list([list(slot) for slot in slots]))
         .replace("{COOKIE}", cookie)
         .replace("{THREADS}", str(THREADS))
+        .replace("{BOOK_EVERY}", f"{book_every:g}")
     )
     script.write_text(text)
     return script
@@ -153,9 +158,7 @@ def main() -> int:
         for suffix in ("", "-wal", "-shm"):
             Path(str(database) + suffix).unlink(missing_ok=True)
     print(result.raw)
-    match = re.search(r"STATUSES (\{.*\})", result.raw)
-    statuses = json.loads(match.group(1)) if match else {}
-    bad = {code: n for code, n in statuses.items() if not 200 <= int(code) < 400}
+    statuses, bad = statuses_of(result.raw)
     print(
         f"load: {args.connections} clients x {args.seconds} s on {args.server} ({args.workers} workers): "
         f"{result.requests} requests, {result.requests_per_second:.0f} req/s, mean latency "
@@ -163,6 +166,13 @@ def main() -> int:
         f"bookings stored {booked} of {len(slots)} free slots offered"
     )
     return 0 if result.errors == 0 and not bad and statuses else 1
+
+
+def statuses_of(raw: str) -> tuple[dict[str, int], dict[str, int]]:
+    """Every status the Lua script counted, and those outside 2xx/3xx."""
+    match = re.search(r"STATUSES (\{.*\})", raw)
+    statuses = json.loads(match.group(1)) if match else {}
+    return statuses, {code: n for code, n in statuses.items() if not 200 <= int(code) < 400}
 
 
 def _count(env) -> int:

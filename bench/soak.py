@@ -1,12 +1,19 @@
-"""A soak: steady load for 10 minutes while sampling the resident memory of the server's processes.
+"""A soak: 10 minutes of the load run's mix while sampling the resident memory of the server.
 
-    .venv/bin/python bench/soak.py [--minutes 10] [--connections 10]
+    .venv/bin/python bench/soak.py [--minutes 10] [--connections 10] [--workers 2]
+
+The mix is bench/load.py's: in every ten requests one booking POST, three members pages with a
+session granted through the real gate, six public pages. The free slots are spread over the whole
+run (each wrk thread books one every few seconds), so booking POSTs go on until the end. It runs
+on a throwaway copy of the demo site (var/bench/soak-*.sqlite3, deleted afterwards).
 
 Passes (exit 0) when resident memory at the end is within 10% of the sample taken after the
-first minute (the warm-up: caches filled, every code path imported).
+first minute (the warm-up: caches filled, every code path imported), with no socket error and no
+status outside 2xx/3xx.
 """
 
 import argparse
+import os
 import subprocess
 import sys
 import threading
@@ -15,8 +22,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import APP_PORT, prepare_site, production_env, rss_kib, start_server, warm, wrk  # noqa: E402
-from load import PUBLIC_PATHS, lua_script  # noqa: E402
+from common import (  # noqa: E402
+    APP_PORT,
+    VAR,
+    fetch_with_cookie,
+    free_slots,
+    granted_session,
+    prepare_site,
+    production_env,
+    rss_kib,
+    start_server,
+    warm,
+    wrk,
+)
+from load import MEMBERS_PATHS, PUBLIC_PATHS, THREADS, _count, statuses_of, write_script  # noqa: E402
 
 
 def main() -> int:
@@ -24,43 +43,64 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--server", default="granian-wsgi")
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    env = production_env()
-    prepare_site(env)
-    server = start_server(args.server, env=env, workers=2)
+    database = VAR / f"soak-{os.getpid()}.sqlite3"
+    env = production_env(SQLITE_PATH=str(database), APPOINTMENTS_API_BOOKINGS_PER_MINUTE="1000000")
+    seconds = int(args.minutes * 60)
     samples: list[tuple[float, int]] = []
+    result: dict = {}
     try:
-        base = f"http://127.0.0.1:{APP_PORT}"
-        for path in PUBLIC_PATHS:
-            warm(base + path, times=4)
-        seconds = int(args.minutes * 60)
-        result: dict = {}
-        load = threading.Thread(
-            target=lambda: result.update(
-                run=wrk(base + "/", seconds=seconds, connections=args.connections, script=lua_script(PUBLIC_PATHS))
+        prepare_site(env)
+        slots = free_slots(env)
+        # Each thread books every `book_every` s: the slots last the whole run, with a margin.
+        book_every = seconds * THREADS / max(len(slots), 1) * 1.05
+        server = start_server(args.server, env=env, workers=args.workers)
+        try:
+            base = f"http://127.0.0.1:{APP_PORT}"
+            cookie = granted_session(base, env)
+            for path in PUBLIC_PATHS:
+                warm(base + path, times=4)
+            for path in MEMBERS_PATHS:
+                assert fetch_with_cookie(base + path, cookie)[0] == 200, path
+            script = write_script(cookie, slots, book_every=book_every, name="soak-mix.lua")
+            load = threading.Thread(
+                target=lambda: result.update(
+                    run=wrk(base + "/", seconds=seconds, connections=args.connections, threads=THREADS, script=script)
+                )
             )
-        )
-        started = time.monotonic()
-        load.start()
-        while load.is_alive():
+            started = time.monotonic()
+            load.start()
+            while load.is_alive():
+                samples.append((time.monotonic() - started, rss_kib(server.process.pid)))
+                print(f"{samples[-1][0]:6.0f} s  RSS {samples[-1][1] / 1024:7.1f} MiB", flush=True)
+                load.join(timeout=15)
             samples.append((time.monotonic() - started, rss_kib(server.process.pid)))
-            print(f"{samples[-1][0]:6.0f} s  RSS {samples[-1][1] / 1024:7.1f} MiB", flush=True)
-            load.join(timeout=15)
-    except subprocess.CalledProcessError as error:
-        print(error.stdout, error.stderr)
-        raise
+        except subprocess.CalledProcessError as error:
+            print(error.stdout, error.stderr)
+            raise
+        finally:
+            server.stop()
+        booked = _count(env)
     finally:
-        server.stop()
-    warm_sample = next((kib for at, kib in samples if at >= 60), samples[0][1])
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(database) + suffix).unlink(missing_ok=True)
+    run = result["run"]
+    print(run.raw)
+    statuses, bad = statuses_of(run.raw)
+    first = samples[0][1]
+    warm_sample = next((kib for at, kib in samples if at >= 60), first)
     final = samples[-1][1]
     growth = (final - warm_sample) / warm_sample
-    run = result["run"]
     print(
-        f"soak: {args.minutes:g} min, {run.requests} requests ({run.requests_per_second:.0f} req/s), "
-        f"{run.errors} errors, {run.non_2xx} non-2xx; RSS after 1 min {warm_sample / 1024:.1f} MiB, "
-        f"at the end {final / 1024:.1f} MiB, growth {growth:+.1%} (limit +10%)"
+        f"soak: {args.minutes:g} min, {args.connections} clients, {args.workers} workers ({args.server}): "
+        f"{run.requests} requests ({run.requests_per_second:.0f} req/s, mean latency {run.latency_ms_avg:.1f} ms), "
+        f"{run.errors} socket errors; statuses {statuses}; bookings stored {booked} of {len(slots)} free slots "
+        f"(one per thread every {book_every:.1f} s); RSS at start {first / 1024:.1f} MiB, after 1 min "
+        f"{warm_sample / 1024:.1f} MiB, at the end {final / 1024:.1f} MiB, growth {growth:+.1%} (limit +10%); "
+        f"load average at the end {' '.join(f'{n:.2f}' for n in os.getloadavg())}"
     )
-    return 0 if growth <= 0.10 and run.errors == 0 and run.non_2xx == 0 else 1
+    return 0 if growth <= 0.10 and run.errors == 0 and statuses and not bad else 1
 
 
 if __name__ == "__main__":
