@@ -111,26 +111,44 @@ def _restore_database(alias: str, engine: str, source: Path) -> None:
         finally:
             origin.close()
         return
-    pg_restore = shutil.which("pg_restore")
-    if not pg_restore:
-        raise BackupError("pg_restore is not installed (Debian: apt-get install postgresql-client).")
+    pg_restore, psql = shutil.which("pg_restore"), shutil.which("psql")
+    if not (pg_restore and psql):
+        raise BackupError("pg_restore and psql are needed (Debian: apt-get install postgresql-client).")
     connection.close()
     env, args = _pg_env_and_args(connection.settings_dict)
-    subprocess.run(  # nosec B603
+    # The dump as one SQL script first: a pg_restore that fails half-way must not feed psql a
+    # truncated script that psql would then commit.
+    script = source.with_suffix(".sql")
+    _run([pg_restore, "--no-owner", "--no-privileges", "--file", str(script), str(source)], env=env)
+    # `pg_restore --clean` drops only what the dump holds: a table a later migration created would
+    # survive next to the restored ones. So the whole public schema is dropped and recreated, and
+    # the script run, in one transaction: either the database is exactly the backup, or unchanged.
+    _run(
         [
-            pg_restore,
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--no-privileges",
+            psql,
+            "--no-psqlrc",
+            "--quiet",
+            "--set=ON_ERROR_STOP=1",
             "--single-transaction",
+            # Fail with a message instead of waiting behind a web or worker process still connected.
+            "--command=SET lock_timeout = '30s'",
+            "--command=DROP SCHEMA public CASCADE",
+            "--command=CREATE SCHEMA public",
+            f"--file={script}",
             *args,
-            str(source),
         ],
         env=env,
-        check=True,
-        capture_output=True,
     )
+
+
+def _run(command: list[str], *, env: dict) -> None:
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # nosec B603
+    if result.returncode != 0:
+        # Only the client's error lines: the script itself (patient data) is never echoed.
+        errors = [line for line in result.stderr.splitlines() if "ERROR" in line or "error" in line][:5]
+        raise BackupError(
+            f"{Path(command[0]).name} failed (exit {result.returncode}); nothing was changed: " + " | ".join(errors)
+        )
 
 
 def restore_backup(*, archive_path: Path, media_root: Path, alias: str = "default") -> dict:
