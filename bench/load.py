@@ -8,7 +8,9 @@ three members pages sent with a session granted through the real gate (the membe
 articles), six public pages in turn (home, the sciatica article, privacy, sitemap, robots.txt,
 /healthz, and one uncached render of the article). It runs on a throwaway SQLite copy of the
 demo site (var/bench/load-*.sqlite3, deleted afterwards), so neither the demo database nor the
-benchmark database gets the bookings. wrk stops by itself; the run fails (exit 1) on any socket
+benchmark database gets the bookings. The outbox worker runs beside the server, as in production
+(deploy/systemd/clinic-worker.service; mail to the console backend), so the booking mail is sent
+and /healthz's outbox lag stays low. wrk stops by itself; the run fails (exit 1) on any socket
 error or any status outside 2xx/3xx, counted per status by the Lua script.
 """
 
@@ -16,6 +18,7 @@ import argparse
 import json
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -23,7 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
     APP_PORT,
+    PYTHON,
+    ROOT,
     VAR,
+    Server,
     fetch_with_cookie,
     free_slots,
     granted_session,
@@ -136,7 +142,12 @@ def main() -> int:
     try:
         prepare_site(env)
         slots = free_slots(env)
-        server = start_server(args.server, env=env, workers=args.workers)
+        worker = start_worker(env)
+        try:
+            server = start_server(args.server, env=env, workers=args.workers)
+        except BaseException:
+            worker.stop()
+            raise
         try:
             base = f"http://127.0.0.1:{APP_PORT}"
             cookie = granted_session(base, env)
@@ -153,7 +164,8 @@ def main() -> int:
             )
         finally:
             server.stop()
-        booked = _count(env)
+            worker.stop()
+        booked, outbox = _count(env), outbox_statuses(env)
     finally:
         for suffix in ("", "-wal", "-shm"):
             Path(str(database) + suffix).unlink(missing_ok=True)
@@ -163,9 +175,29 @@ def main() -> int:
         f"load: {args.connections} clients x {args.seconds} s on {args.server} ({args.workers} workers): "
         f"{result.requests} requests, {result.requests_per_second:.0f} req/s, mean latency "
         f"{result.latency_ms_avg:.1f} ms, {result.errors} socket errors; statuses {statuses}; "
-        f"bookings stored {booked} of {len(slots)} free slots offered"
+        f"bookings stored {booked} of {len(slots)} free slots offered; outbox {outbox}"
     )
     return 0 if result.errors == 0 and not bad and statuses else 1
+
+
+def start_worker(env: dict) -> Server:
+    """`manage.py outbox_worker`, as clinic-worker.service runs it next to the web server."""
+    process = subprocess.Popen(
+        [PYTHON, "manage.py", "outbox_worker", "--interval", "1"],
+        cwd=ROOT,
+        env={**env, "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"},
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    return Server(process, 0)
+
+
+def outbox_statuses(env) -> dict[str, int]:
+    import sqlite3
+
+    with sqlite3.connect(env["SQLITE_PATH"]) as db:
+        rows = db.execute("SELECT status, count(*) FROM django_tasks_database_dbtaskresult GROUP BY status")
+        return dict(rows.fetchall())
 
 
 def statuses_of(raw: str) -> tuple[dict[str, int], dict[str, int]]:

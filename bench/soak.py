@@ -4,8 +4,9 @@
 
 The mix is bench/load.py's: in every ten requests one booking POST, three members pages with a
 session granted through the real gate, six public pages. The free slots are spread over the whole
-run (each wrk thread books one every few seconds), so booking POSTs go on until the end. It runs
-on a throwaway copy of the demo site (var/bench/soak-*.sqlite3, deleted afterwards).
+run (each wrk thread books one every few seconds), so booking POSTs go on until the end; the
+outbox worker runs beside the server and sends their mail (console backend), as in production.
+It runs on a throwaway copy of the demo site (var/bench/soak-*.sqlite3, deleted afterwards).
 
 Passes (exit 0) when resident memory at the end is within 10% of the sample taken after the
 first minute (the warm-up: caches filled, every code path imported), with no socket error and no
@@ -35,7 +36,16 @@ from common import (  # noqa: E402
     warm,
     wrk,
 )
-from load import MEMBERS_PATHS, PUBLIC_PATHS, THREADS, _count, statuses_of, write_script  # noqa: E402
+from load import (  # noqa: E402
+    MEMBERS_PATHS,
+    PUBLIC_PATHS,
+    THREADS,
+    _count,
+    outbox_statuses,
+    start_worker,
+    statuses_of,
+    write_script,
+)
 
 
 def main() -> int:
@@ -55,7 +65,12 @@ def main() -> int:
         slots = free_slots(env)
         # Each thread books every `book_every` s: the slots last the whole run, with a margin.
         book_every = seconds * THREADS / max(len(slots), 1) * 1.05
-        server = start_server(args.server, env=env, workers=args.workers)
+        worker = start_worker(env)
+        try:
+            server = start_server(args.server, env=env, workers=args.workers)
+        except BaseException:
+            worker.stop()
+            raise
         try:
             base = f"http://127.0.0.1:{APP_PORT}"
             cookie = granted_session(base, env)
@@ -69,6 +84,7 @@ def main() -> int:
                     run=wrk(base + "/", seconds=seconds, connections=args.connections, threads=THREADS, script=script)
                 )
             )
+            worker_start_rss = rss_kib(worker.process.pid)
             started = time.monotonic()
             load.start()
             while load.is_alive():
@@ -76,12 +92,14 @@ def main() -> int:
                 print(f"{samples[-1][0]:6.0f} s  RSS {samples[-1][1] / 1024:7.1f} MiB", flush=True)
                 load.join(timeout=15)
             samples.append((time.monotonic() - started, rss_kib(server.process.pid)))
+            worker_rss = (rss_kib(worker.process.pid), worker_start_rss)
         except subprocess.CalledProcessError as error:
             print(error.stdout, error.stderr)
             raise
         finally:
             server.stop()
-        booked = _count(env)
+            worker.stop()
+        booked, outbox = _count(env), outbox_statuses(env)
     finally:
         for suffix in ("", "-wal", "-shm"):
             Path(str(database) + suffix).unlink(missing_ok=True)
@@ -96,7 +114,9 @@ def main() -> int:
         f"soak: {args.minutes:g} min, {args.connections} clients, {args.workers} workers ({args.server}): "
         f"{run.requests} requests ({run.requests_per_second:.0f} req/s, mean latency {run.latency_ms_avg:.1f} ms), "
         f"{run.errors} socket errors; statuses {statuses}; bookings stored {booked} of {len(slots)} free slots "
-        f"(one per thread every {book_every:.1f} s); RSS at start {first / 1024:.1f} MiB, after 1 min "
+        f"(one per thread every {book_every:.1f} s), outbox {outbox}; outbox worker RSS "
+        f"{worker_rss[1] / 1024:.1f} -> {worker_rss[0] / 1024:.1f} MiB; server RSS at start {first / 1024:.1f} MiB, "
+        f"after 1 min "
         f"{warm_sample / 1024:.1f} MiB, at the end {final / 1024:.1f} MiB, growth {growth:+.1%} (limit +10%); "
         f"load average at the end {' '.join(f'{n:.2f}' for n in os.getloadavg())}"
     )
