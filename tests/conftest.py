@@ -1,4 +1,4 @@
 """Fixtures the cross-app drills share with the apps' own tests."""
 
 from appointments.tests.conftest import clinic, frozen, wagtail_tree  # noqa: F401 - fixtures
-from tests.test_drills import sqlite_file  # noqa: F401 - fixture
+from tests.test_drills import drill_db  # noqa: F401 - fixture

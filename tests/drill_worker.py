@@ -1,4 +1,4 @@
-"""Subprocess side of the reliability drills in tests/test_drills.py (run with SQLITE_PATH set).
+"""Subprocess side of the reliability drills in tests/test_drills*.py (SQLITE_PATH or DATABASE_URL set).
 
 python tests/drill_worker.py write NAME COUNT   concurrent writers: read, pause, write, in one transaction
 python tests/drill_worker.py publish TITLE WAIT publish a new revision; WAIT seconds before commit
