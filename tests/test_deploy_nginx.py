@@ -200,13 +200,13 @@ PRODUCTION_SECURITY = (
 
 
 def production_security_settings() -> dict:
-    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL"}}
+    env = dict(os.environ)
     for line in (ROOT / "deploy" / "clinic.env.example").read_text().splitlines():
         if line and not line.startswith("#"):
             key, _, value = line.partition("=")
             env[key] = value
     for unused in ("DATABASE_URL", "REDIS_URL"):  # reading settings connects to neither
-        env.pop(unused)
+        env.pop(unused, None)
     env["DJANGO_SETTINGS_MODULE"] = "clinic.settings.production"
     code = (
         "import json, sys; from django.conf import settings; "
