@@ -185,8 +185,8 @@ def cached_vs_nginx(env, seconds, connections, out, rounds=1) -> dict:
         out,
     )
     per_round = ", ".join(
-        f"{runs['close']['app'][i] / runs['close']['nginx static'][i]:.0%}/"
-        f"{runs['keep']['app'][i] / runs['keep']['nginx static'][i]:.0%}"
+        f"{runs['close']['app'][i] / runs['close']['nginx static'][i]:.1%}/"
+        f"{runs['keep']['app'][i] / runs['keep']['nginx static'][i]:.1%}"
         for i in range(rounds)
     )
     out.write(

@@ -29,8 +29,8 @@ export SERVE_MEDIA="${SERVE_MEDIA:-1}"
 # twice as fast as gunicorn here. SERVER=gunicorn keeps the previous one.
 echo "Serving http://127.0.0.1:${PORT:-8000}/ with ${WORKERS:-2} ${SERVER:-granian} workers (production settings)"
 # The server's access log is off unless ACCESS_LOG=1: it is plain text without the request id (which
-# nginx's JSON access log carries in production, as does every Django log line) and it cost half the
-# cached page's throughput here (docs/benchmarks.md, section 2).
+# nginx's JSON access log carries in production, as does every Django log line) and it cost 13-63% of
+# the cached page's keep-alive throughput here (docs/benchmarks.md, "Reading section 2").
 if [ "${SERVER:-granian}" = "granian" ]; then
   access_log=--no-access-log
   if [ "${ACCESS_LOG:-0}" = "1" ]; then access_log=--access-log; fi
