@@ -27,6 +27,9 @@ APP_PORT = int(os.environ.get("BENCH_APP_PORT", os.environ.get("BENCH_PORT", "82
 NGINX_PORT = int(os.environ.get("BENCH_NGINX_PORT", "8205"))
 BASELINE_PORT = int(os.environ.get("BENCH_BASELINE_PORT", "8206"))
 PAGE_PORT_BEFORE = int(os.environ.get("BENCH_BEFORE_PORT", "8207"))
+# Section 2 runs `make serve` three ways side by side: as shipped, without the fast path, with the access log.
+NOFAST_PORT = int(os.environ.get("BENCH_NOFAST_PORT", "8208"))
+ACCESS_LOG_PORT = int(os.environ.get("BENCH_ACCESS_LOG_PORT", "8209"))
 
 
 def production_env(**extra: str) -> dict[str, str]:
@@ -104,6 +107,29 @@ def start_server(
     process = subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True)
     wait_for_port(port, timeout=30)
     return Server(process, port)
+
+
+def start_make_serve(env: dict, *, port: int, name: str, timeout: float = 600, **overrides: str) -> Server:
+    """scripts/serve.sh, which `make serve` runs (its collectstatic/migrate/demo/purge steps included),
+    with 2 workers on `port`; its output (and access log, if on) goes to var/bench/serve-<name>.log."""
+    serve_env = {**env, "PORT": str(port), "WORKERS": "2", **overrides}
+    VAR.mkdir(parents=True, exist_ok=True)
+    log = open(VAR / f"serve-{name}.log", "w")  # noqa: SIM115 - the server writes to it until stopped
+    process = subprocess.Popen(
+        [str(ROOT / "scripts" / "serve.sh")], cwd=ROOT, env=serve_env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"serve.sh exited {process.returncode}: see var/bench/serve-{name}.log")
+        try:
+            wait_for_port(port, timeout=1)
+            return Server(process, port)
+        except TimeoutError:
+            if time.monotonic() > deadline:
+                Server(process, port).stop()
+                raise
 
 
 def fetch(url: str) -> tuple[int, dict, bytes]:

@@ -2,9 +2,11 @@
 
 1. Server choice: the cached sciatica page on each installed WSGI server (2 workers, production
    settings, the `make serve` stack), keep-alive and a new connection per request.
-2. The cached page on the chosen server against nginx serving a saved copy of the same HTML
+2. The cached page as `make serve` runs it (scripts/serve.sh: granian, 2 workers, the WSGI fast
+   path), the same without the fast path (FASTPATH_SECONDS=0) and with granian's access log
+   (ACCESS_LOG=1), against nginx (2 workers) serving a saved copy of the same HTML
    (deploy/nginx/clinic.conf, from STATIC_ROOT), in both connection modes, plus the page through
-   nginx's proxy (the deployed path).
+   nginx's proxy (the deployed path). `--sections 2` runs only this one, in place.
 3. The uncached page (a query string bypasses the page cache) against the default page of a
    fresh `wagtail start` project, one sync worker each, with the database queries behind each.
 4. Members and appointments: a members article to a granted session against the cached public
@@ -20,6 +22,8 @@ import io
 import json
 import os
 import platform
+import re
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -27,9 +31,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
+    ACCESS_LOG_PORT,
     APP_PORT,
     BASELINE_PORT,
     NGINX_PORT,
+    NOFAST_PORT,
     PYTHON,
     ROOT,
     VAR,
@@ -39,6 +45,7 @@ from common import (  # noqa: E402
     granted_session,
     prepare_site,
     production_env,
+    start_make_serve,
     start_server,
     warm,
     wrk,
@@ -93,12 +100,25 @@ def choose_server(env, seconds, connections, out) -> str:
     return best[0]
 
 
-def cached_vs_nginx(server_name, env, seconds, connections, out) -> None:
+# Section 2's servers: `make serve` as shipped (the fast path on), the same without the fast path,
+# the same with the server's access log; nginx on the saved page, and nginx proxying with its microcache.
+APP_VARIANTS = (
+    ("app", APP_PORT, {}),
+    ("no fast path", NOFAST_PORT, {"FASTPATH_SECONDS": "0"}),
+    ("access log", ACCESS_LOG_PORT, {"ACCESS_LOG": "1"}),
+)
+NGINX_WORKERS = 2  # as many processes as the app has workers
+
+
+def cached_vs_nginx(env, seconds, connections, out, rounds=1) -> dict:
     section("2. Cached page against nginx serving the same HTML", out)
-    server = start_server(server_name, env=env, workers=2)
     run_dir = VAR / "nginx"
     static_root = ROOT / "staticfiles"
+    servers = []
     try:
+        # One after the other: each serve.sh runs the deploy steps before it starts listening.
+        for name, port, overrides in APP_VARIANTS:
+            servers.append(start_make_serve(env, port=port, name=name.replace(" ", "-"), **overrides))
         _status, _headers, html = fetch(f"http://127.0.0.1:{APP_PORT}{PAGE}")
         saved = static_root / "bench-sciatica.html"
         saved.write_bytes(html)
@@ -113,45 +133,78 @@ def cached_vs_nginx(server_name, env, seconds, connections, out) -> None:
                 cache_dir=run_dir / "cache",
             ),
         )
-        nginx = start_nginx(write_standalone(run_dir=run_dir, site_conf=site, workers=1), port=NGINX_PORT)
+        nginx = start_nginx(write_standalone(run_dir=run_dir, site_conf=site, workers=NGINX_WORKERS), port=NGINX_PORT)
+        urls = {
+            "nginx static": f"http://127.0.0.1:{NGINX_PORT}/static/bench-sciatica.html",
+            **{name: f"http://127.0.0.1:{port}{PAGE}" for name, port, _overrides in APP_VARIANTS},
+            "via nginx": f"http://127.0.0.1:{NGINX_PORT}{PAGE}",
+        }
         try:
-            app = measure(f"http://127.0.0.1:{APP_PORT}{PAGE}", seconds, connections)
-            static = measure(f"http://127.0.0.1:{NGINX_PORT}/static/bench-sciatica.html", seconds, connections)
-            proxied = measure(f"http://127.0.0.1:{NGINX_PORT}{PAGE}", seconds, connections)
+            for url in urls.values():
+                warm(url)
+            # Every target back to back in each mode, so drifting load hits all of them alike.
+            runs = {mode: {name: [] for name in urls} for mode in ("close", "keep")}
+            for round_number in range(rounds):
+                for mode in ("close", "keep"):
+                    for name, url in urls.items():
+                        result = wrk(url, seconds=seconds, connections=connections, close=mode == "close")
+                        if result.errors or result.non_2xx:
+                            print(f"  !! {url}: {result.errors} socket errors, {result.non_2xx} non-2xx")
+                        runs[mode][name].append(result.requests_per_second)
+                    line = "  ".join(f"{name} {runs[mode][name][-1]:.0f}" for name in urls)
+                    print(f"  round {round_number + 1} {mode}: {line}")
         finally:
             stop_nginx(nginx)
             saved.unlink(missing_ok=True)
     finally:
-        server.stop()
+        for server in servers:
+            server.stop()
+    median = {mode: {name: statistics.median(values) for name, values in named.items()} for mode, named in runs.items()}
     rows = []
     for mode, label in (("close", "new connection per request"), ("keep", "keep-alive")):
-        rows.append(
-            (
-                label,
-                f"{static[mode]:.0f}",
-                f"{app[mode]:.0f}",
-                f"{app[mode] / static[mode]:.0%}",
-                f"{proxied[mode]:.0f}",
-                f"{proxied[mode] / static[mode]:.0%}",
-            )
-        )
+        figures = median[mode]
+        static = figures["nginx static"]
+        row = [label, f"{static:.0f}"]
+        for name in ("app", "no fast path", "access log", "via nginx"):
+            row += [f"{figures[name]:.0f}", f"{figures[name] / static:.0%}"]
+        rows.append(tuple(row))
     table(
         rows,
         (
             "mode",
-            "nginx static req/s",
-            f"app ({server_name}) req/s",
+            f"nginx static ({NGINX_WORKERS} workers) req/s",
+            "app: `make serve` (fast path) req/s",
             "app/nginx",
+            "`make serve`, FASTPATH_SECONDS=0 req/s",
+            "/nginx",
+            "`make serve`, ACCESS_LOG=1 req/s",
+            "/nginx",
             "via nginx (deploy config, 1 s microcache) req/s",
-            "via nginx/nginx static",
+            "/nginx",
         ),
         out,
     )
-    out.write(f"Page size: {len(html)} bytes. Target: the cached page at 50% or more of nginx in each mode.\n")
+    per_round = ", ".join(
+        f"{runs['close']['app'][i] / runs['close']['nginx static'][i]:.1%}/"
+        f"{runs['keep']['app'][i] / runs['keep']['nginx static'][i]:.1%}"
+        for i in range(rounds)
+    )
+    out.write(
+        f"Page size: {len(html)} bytes. Target: the cached page at 50% or more of nginx in each mode. "
+        f"Every server on 2 processes; {rounds} round(s) of every target back to back in each mode, medians "
+        f"shown; app/nginx per round (new connection/keep-alive): {per_round}. The `make serve` columns are "
+        "scripts/serve.sh itself (granian, 2 workers); ACCESS_LOG=1 writes granian's access log to a file.\n"
+    )
     return {
-        "cached page, new connection req/s": app["close"],
-        "cached page / nginx static, new connection": app["close"] / static["close"],
-        "cached page / nginx static, keep-alive": app["keep"] / static["keep"],
+        "cached page, new connection req/s": median["close"]["app"],
+        "cached page / nginx static, new connection": median["close"]["app"] / median["close"]["nginx static"],
+        "cached page / nginx static, keep-alive": median["keep"]["app"] / median["keep"]["nginx static"],
+        "cached page without fast path / nginx static, new connection": (
+            median["close"]["no fast path"] / median["close"]["nginx static"]
+        ),
+        "cached page without fast path / nginx static, keep-alive": (
+            median["keep"]["no fast path"] / median["keep"]["nginx static"]
+        ),
     }
 
 
@@ -356,14 +409,38 @@ def summary(figures: dict, out: io.StringIO) -> None:
         print(f"{name:50} {value:12,.2f}")
 
 
+SECTIONS = ("1", "2", "3", "4", "5")
+
+
+def splice(document: str, generated: str) -> str:
+    """`document` with each `## N.` section that `generated` holds replaced by the new one."""
+    for match in re.finditer(r"^## (\d+)\. .*?(?=^## |\Z)", generated, flags=re.M | re.S):
+        old = re.search(rf"^## {match.group(1)}\. .*?(?=^## |\Z)", document, flags=re.M | re.S)
+        if old is None:
+            raise SystemExit(f"section {match.group(1)} not found in the output file: run every section")
+        document = document[: old.start()] + match.group(0).rstrip("\n") + "\n\n" + document[old.end() :]
+    return document
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "5")))
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=1, help="section 2: rounds of every target (medians shown)")
+    parser.add_argument(
+        "--sections",
+        default=",".join(SECTIONS),
+        help="comma-separated, e.g. 2: only those sections, replaced in place in the output file",
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
+    wanted = set(args.sections.split(","))
+    if not wanted <= set(SECTIONS):
+        parser.error(f"sections are {', '.join(SECTIONS)}")
+    partial = wanted != set(SECTIONS)
     env = production_env()
-    prepare_site(env)
+    if wanted - {"2"}:
+        prepare_site(env)  # section 2 runs scripts/serve.sh, which prepares the site itself
     out = io.StringIO()
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     out.write(
@@ -373,15 +450,28 @@ def main() -> int:
         "compare the ratios, which are measured side by side in the same run.\n"
     )
     figures = {}
-    chosen = choose_server(env, args.seconds, args.connections, out)
-    figures.update(cached_vs_nginx(chosen, env, args.seconds, args.connections, out))
-    figures.update(uncached_vs_default(env, args.seconds, args.connections, out))
-    members_and_appointments(chosen, env, args.seconds, args.connections, out, figures)
-    summary(figures, out)
-    notes = ROOT / "bench" / "NOTES.md"
-    if notes.exists():
-        out.write("\n" + notes.read_text())
-    args.output.write_text(out.getvalue())
+    # Section 2 serves through scripts/serve.sh, which runs granian; section 4 uses section 1's choice.
+    chosen = choose_server(env, args.seconds, args.connections, out) if "1" in wanted else "granian-wsgi"
+    if "2" in wanted:
+        figures.update(cached_vs_nginx(env, args.seconds, args.connections, out, rounds=args.rounds))
+    if "3" in wanted:
+        figures.update(uncached_vs_default(env, args.seconds, args.connections, out))
+    if "4" in wanted:
+        members_and_appointments(chosen, env, args.seconds, args.connections, out, figures)
+    if "5" in wanted:
+        summary(figures, out)
+    if partial:
+        stamp = (
+            f"Measured on {now} by `bench/run.py --sections {args.sections}`: {os.cpu_count()} CPUs, "
+            f"{args.seconds} s per figure, {args.connections} connections, one wrk thread.\n\n"
+        )
+        generated = re.sub(r"^(## \d+\. .*\n\n)", lambda m: m.group(1) + stamp, out.getvalue(), flags=re.M)
+        args.output.write_text(splice(args.output.read_text(), generated))
+    else:
+        notes = ROOT / "bench" / "NOTES.md"
+        if notes.exists():
+            out.write("\n" + notes.read_text())
+        args.output.write_text(out.getvalue())
     print(f"\nwritten to {args.output.relative_to(ROOT)}")
     return 0
 

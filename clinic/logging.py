@@ -9,8 +9,8 @@ import contextvars
 import json
 import logging
 import re
+import secrets
 import time
-import uuid
 
 from django.conf import settings
 
@@ -27,7 +27,7 @@ def choose_request_id(*, offered: str | None, trust_proxy: bool) -> str:
     """The proxy's id when we sit behind one we trust and it looks sane, else a fresh one."""
     if trust_proxy and offered and _SAFE_REQUEST_ID.match(offered):
         return offered
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)  # 32 hex digits, like a UUID's hex; cheaper than uuid4 per request
 
 
 class RequestIdMiddleware:

@@ -28,11 +28,18 @@ export SERVE_MEDIA="${SERVE_MEDIA:-1}"
 # The server was chosen by measurement (docs/benchmarks.md): granian serves the cached page about
 # twice as fast as gunicorn here. SERVER=gunicorn keeps the previous one.
 echo "Serving http://127.0.0.1:${PORT:-8000}/ with ${WORKERS:-2} ${SERVER:-granian} workers (production settings)"
+# The server's access log is off unless ACCESS_LOG=1: it is plain text without the request id (which
+# nginx's JSON access log carries in production, as does every Django log line) and it cost 13-63% of
+# the cached page's keep-alive throughput here (docs/benchmarks.md, "Reading section 2").
 if [ "${SERVER:-granian}" = "granian" ]; then
+  access_log=--no-access-log
+  if [ "${ACCESS_LOG:-0}" = "1" ]; then access_log=--access-log; fi
   exec .venv/bin/granian --interface wsgi --host 127.0.0.1 --port "${PORT:-8000}" \
     --workers "${WORKERS:-2}" --blocking-threads 4 --no-ws --respawn-failed-workers \
-    --access-log clinic.wsgi:application
+    "$access_log" clinic.wsgi:application
 fi
+access_log=()
+if [ "${ACCESS_LOG:-0}" = "1" ]; then access_log=(--access-logfile -); fi
 exec .venv/bin/gunicorn clinic.wsgi:application \
-  --bind "127.0.0.1:${PORT:-8000}" --workers "${WORKERS:-2}" \
-  --access-logfile - --error-logfile - --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+  --bind "127.0.0.1:${PORT:-8000}" --workers "${WORKERS:-2}" "${access_log[@]}" \
+  --error-logfile - --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}"

@@ -150,6 +150,12 @@ PAGE_CACHE_ALIAS = "pages"
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
 # Paths that are never stored in, or served from, the page cache.
 PAGE_CACHE_EXCLUDED_PREFIXES = ("/admin/", "/django-admin/", "/members/", "/appointments/", "/api/", "/contact/")
+# The WSGI fast path (clinic/fastpath.py) replays repeated anonymous page-cache hits from each
+# process's memory for this many seconds: a publish shows everywhere within it. 0 turns it off.
+FASTPATH_SECONDS = float(os.environ.get("FASTPATH_SECONDS", "1"))
+# Per process; the oldest entries make room.
+FASTPATH_MAX_BYTES = int(os.environ.get("FASTPATH_MAX_BYTES", str(16 * 1024 * 1024)))
+FASTPATH_MAX_ENTRIES = 1000
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
