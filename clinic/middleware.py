@@ -4,10 +4,11 @@ import zoneinfo
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
-from django.core.cache import caches
 from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+
+from clinic.page_cache import bind_generation, remember, unbind_generation
 
 
 def is_page_cacheable(request) -> bool:
@@ -117,6 +118,7 @@ class ClinicTimezoneMiddleware:
 
         from pages.models import ClinicSettings
 
+        generation = bind_generation()
         find_site_cached(request)
         try:
             # Before the first Wagtail site exists (fresh or flushed database) there are no
@@ -131,6 +133,7 @@ class ClinicTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+            unbind_generation(generation)
 
 
 def find_site_cached(request):
@@ -142,16 +145,16 @@ def find_site_cached(request):
 
     if hasattr(request, "_wagtail_site") or request.path_info.startswith(settings.ADMIN_PATH_PREFIXES):
         return Site.find_for_request(request)
-    cache = caches[settings.PAGE_CACHE_ALIAS]
-    key = f"site:{split_domain_port(request._get_raw_host())[0]}:{request.get_port()}"
-    site = cache.get(key)
-    if site is None:
+
+    def build():
         site = Site.find_for_request(request)
         if site is not None:
             # The router reads the root page and its specific page next; keep both with the site.
             site = Site.objects.select_related("root_page").get(pk=site.pk)
             site.root_page.specific  # noqa: B018 - kept with the site (a cached property)
-            cache.set(key, site, settings.PAGE_CACHE_SECONDS)
+        return site
+
+    site = remember(f"site:{split_domain_port(request._get_raw_host())[0]}:{request.get_port()}", build)
     request._wagtail_site = site
     return site
 

@@ -1,9 +1,9 @@
 """Public content: the home page, condition articles, plain pages and clinic-wide settings."""
 
+import copy
 import zoneinfo
 
 from django.conf import settings
-from django.core.cache import caches
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -11,10 +11,12 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page, Site
+from wagtail.models import Orderable, Page, PageViewRestriction, Site
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 from wagtail.url_routing import RouteResult
+
+from clinic.page_cache import recall, remember, store
 
 from .blocks import ArticleStreamBlock, NoticeStreamBlock
 from .fragments import is_preview
@@ -113,16 +115,16 @@ class ClinicSettings(ClusterableModel, BaseSiteSetting):
         site = Site.find_for_request(request)
         if site is None or request.path_info.startswith(settings.ADMIN_PATH_PREFIXES):
             return super().for_request(request)
-        cache = caches[settings.PAGE_CACHE_ALIAS]
-        key = f"clinic-settings:{site.pk}"
-        instance = cache.get(key)
-        if instance is None:
-            instance = (
+        instance = remember(
+            f"clinic-settings:{site.pk}",
+            lambda: (
                 cls.objects.select_related("important_notes")
                 .prefetch_related("opening_hours")
                 .get(pk=cls.for_site(site).pk)
-            )
-            cache.set(key, instance, settings.PAGE_CACHE_SECONDS)
+            ),
+        )
+        # Each request its own copy: the instance remembers its request (for page URLs).
+        instance = copy.copy(instance)
         instance._request = request
         setattr(request, attr_name, instance)
         return instance
@@ -153,7 +155,24 @@ class OpeningHours(Orderable):
         return SCHEMA_DAYS[self.weekday]
 
 
-class HomePage(Page):
+class CachedViewRestrictionsMixin:
+    """Wagtail checks a page's view restrictions on every serve (two queries: the ancestors, then
+    their restrictions). Within one page cache generation the list comes from memory; saving or
+    deleting any view restriction, and every page move or delete, purges it (pages/signals.py)."""
+
+    def get_view_restrictions(self):
+        restrictions = remember(
+            f"view-restrictions:{self.pk}:{self.path}",
+            lambda: list(super(CachedViewRestrictionsMixin, self).get_view_restrictions()),
+        )
+        # Still a queryset for the admin's callers (order_by, exists), already evaluated.
+        queryset = PageViewRestriction.objects.filter(pk__in=[restriction.pk for restriction in restrictions])
+        queryset._result_cache = list(restrictions)
+        queryset._prefetch_done = True
+        return queryset
+
+
+class HomePage(CachedViewRestrictionsMixin, Page):
     intro = RichTextField(_("introduction"), features=["bold", "italic", "link"], blank=True)
     body = StreamField(ArticleStreamBlock(), blank=True, verbose_name=_("body"))
 
@@ -172,14 +191,14 @@ class HomePage(Page):
         before_serve_page hooks (members gate, view restrictions) still run on every request."""
         if len(path_components) != 1 or is_preview(request):
             return super().route(request, path_components)
-        cache = caches[settings.PAGE_CACHE_ALIAS]
         key = f"route:{self.pk}:{path_components[0]}"
-        page = cache.get(key)
+        page = recall(key)
         if page is not None:
-            return RouteResult(page)
+            # Each request its own copy of the page, as a fresh query would give.
+            return RouteResult(copy.copy(page))
         result = super().route(request, path_components)
         if type(result.page) in (ConditionPage, StandardPage) and not result.args and not result.kwargs:
-            cache.set(key, result.page, settings.PAGE_CACHE_SECONDS)
+            store(key, copy.copy(result.page))
         return result
 
     def get_context(self, request, *args, **kwargs):
@@ -191,7 +210,7 @@ class HomePage(Page):
         return context
 
 
-class ConditionPage(Page):
+class ConditionPage(CachedViewRestrictionsMixin, Page):
     """A health article about one condition, with review dates the page shows once set."""
 
     summary = models.CharField(
@@ -238,7 +257,7 @@ class ConditionPage(Page):
         return context
 
 
-class StandardPage(Page):
+class StandardPage(CachedViewRestrictionsMixin, Page):
     """A plain page: privacy notice, about the clinic, terms."""
 
     summary = models.CharField(_("summary"), max_length=300, blank=True)

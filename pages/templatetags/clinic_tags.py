@@ -3,13 +3,12 @@
 import json
 
 from django import template
-from django.conf import settings
-from django.core.cache import caches
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from wagtail.models import Site
 
+from clinic.page_cache import remember
 from pages.fragments import cached_fragment, is_preview
 from pages.models import ClinicSettings
 
@@ -37,17 +36,16 @@ def menu_items(request) -> list[dict]:
     site = Site.find_for_request(request)
     if site is None:
         return []
-    cache = caches[settings.PAGE_CACHE_ALIAS]
-    key = f"menu:{site.pk}:{translation.get_language()}"
-    items = None if is_preview(request) else cache.get(key)
-    if items is None:
-        items = [
+
+    def build():
+        return [
             {"pk": page.pk, "path": page.path, "title": page.title, "url": page.get_url(request)}
             for page in site.root_page.get_children().live().in_menu()
         ]
-        if not is_preview(request):
-            cache.set(key, items, settings.PAGE_CACHE_SECONDS)
-    return items
+
+    if is_preview(request):
+        return build()
+    return remember(f"menu:{site.pk}:{translation.get_language()}", build)
 
 
 @register.filter
