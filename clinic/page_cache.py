@@ -10,6 +10,7 @@ process reads one key per request (the token) and drops its whole memory copy wh
 a publish shows at once on every worker, whatever process handled it.
 """
 
+import copy
 import secrets
 import threading
 from contextvars import ContextVar
@@ -109,6 +110,17 @@ def local_set(key: str, value) -> None:
             entries = {}
             _local = (generation, entries)
         entries[key] = value
+
+
+def own_copy(instance):
+    """A shallow copy of a model instance kept here, for one request to use (and annotate) alone.
+
+    What Django's pickling does (__getstate__/__setstate__), without the pickling machinery."""
+    clone = instance.__class__.__new__(instance.__class__)
+    clone.__dict__ = instance.__dict__.copy()
+    clone._state = copy.copy(instance._state)
+    clone._state.fields_cache = instance._state.fields_cache.copy()
+    return clone
 
 
 def shared_key(key: str) -> str:

@@ -1,10 +1,10 @@
 """Public content: the home page, condition articles, plain pages and clinic-wide settings."""
 
-import copy
 import zoneinfo
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -16,7 +16,7 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 from wagtail.url_routing import RouteResult
 
-from clinic.page_cache import recall, remember, store
+from clinic.page_cache import own_copy, recall, remember, store
 
 from .blocks import ArticleStreamBlock, NoticeStreamBlock
 from .fragments import is_preview
@@ -124,7 +124,7 @@ class ClinicSettings(ClusterableModel, BaseSiteSetting):
             ),
         )
         # Each request its own copy: the instance remembers its request (for page URLs).
-        instance = copy.copy(instance)
+        instance = own_copy(instance)
         instance._request = request
         setattr(request, attr_name, instance)
         return instance
@@ -165,8 +165,11 @@ class CachedViewRestrictionsMixin:
             f"view-restrictions:{self.pk}:{self.path}",
             lambda: list(super(CachedViewRestrictionsMixin, self).get_view_restrictions()),
         )
-        # Still a queryset for the admin's callers (order_by, exists), already evaluated.
-        queryset = PageViewRestriction.objects.filter(pk__in=[restriction.pk for restriction in restrictions])
+        # Still a queryset for the admin's callers (order_by, exists), already evaluated; its filter
+        # is deferred (as Django's related managers do) so serving a page never builds the SQL.
+        queryset = PageViewRestriction.objects.all()
+        queryset._defer_next_filter = True
+        queryset = queryset.filter(pk__in=[restriction.pk for restriction in restrictions])
         queryset._result_cache = list(restrictions)
         queryset._prefetch_done = True
         return queryset
@@ -195,17 +198,20 @@ class HomePage(CachedViewRestrictionsMixin, Page):
         page = recall(key)
         if page is not None:
             # Each request its own copy of the page, as a fresh query would give.
-            return RouteResult(copy.copy(page))
+            return RouteResult(own_copy(page))
         result = super().route(request, path_components)
         if type(result.page) in (ConditionPage, StandardPage) and not result.args and not result.kwargs:
-            store(key, copy.copy(result.page))
+            store(key, own_copy(result.page))
         return result
 
     def get_context(self, request, *args, **kwargs):
         from .structured_data import medical_clinic
 
         context = super().get_context(request, *args, **kwargs)
-        context["structured_data"] = [medical_clinic(ClinicSettings.for_request(request), self.get_full_url(request))]
+        # Lazy: built only when the cached head fragment is missing.
+        context["structured_data"] = SimpleLazyObject(
+            lambda: [medical_clinic(ClinicSettings.for_request(request), self.get_full_url(request))]
+        )
         context["conditions"] = ConditionPage.objects.child_of(self).live().public().specific().order_by("title")
         return context
 
@@ -252,8 +258,9 @@ class ConditionPage(CachedViewRestrictionsMixin, Page):
         from .structured_data import medical_web_page
 
         context = super().get_context(request, *args, **kwargs)
-        clinic = ClinicSettings.for_request(request)
-        context["structured_data"] = [medical_web_page(self, clinic, self.get_full_url(request))]
+        context["structured_data"] = SimpleLazyObject(
+            lambda: [medical_web_page(self, ClinicSettings.for_request(request), self.get_full_url(request))]
+        )
         return context
 
 

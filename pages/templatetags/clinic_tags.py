@@ -54,6 +54,11 @@ def with_emergency_number(text: str, clinic: ClinicSettings) -> str:
     return (text or "").replace("{emergency_number}", clinic.emergency_number if clinic else "")
 
 
+@register.filter
+def startswith(text, prefix: str) -> bool:
+    return str(text).startswith(prefix)
+
+
 @register.simple_tag
 def json_ld(data: dict):
     """A JSON-LD data block; '<' is escaped so no content can close the script element."""
@@ -72,7 +77,8 @@ class FragmentNode(template.Node):
         request = context.get("request")
         site = Site.find_for_request(request) if request is not None else None
         clinic = ClinicSettings.for_request(request) if site is not None else None
-        parts = [part.resolve(context) for part in self.parts]
+        # A part that does not resolve (no `page` in a non-page view) is None: not cached.
+        parts = [part.resolve(context, ignore_failures=True) for part in self.parts]
         parts += [site.pk if site else None, clinic.emergency_number if clinic else None]
         return mark_safe(  # noqa: S308 - the nodelist's own (autoescaped) output  # nosec B308 B703
             cached_fragment(
