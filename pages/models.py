@@ -192,6 +192,9 @@ class HomePage(CachedViewRestrictionsMixin, Page):
         """Public articles one level down come from the page cache alias (cleared on every
         publish, unpublish, move, slug change or delete) instead of two queries. Wagtail's
         before_serve_page hooks (members gate, view restrictions) still run on every request."""
+        if not path_components and self.live and not is_preview(request):
+            # This instance came with the cached site and is shared: serve a copy of it.
+            return RouteResult(own_copy(self))
         if len(path_components) != 1 or is_preview(request):
             return super().route(request, path_components)
         key = f"route:{self.pk}:{path_components[0]}"
