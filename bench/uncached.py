@@ -11,6 +11,7 @@ seconds apart in the same round.
 """
 
 import argparse
+import statistics
 import sys
 from pathlib import Path
 
@@ -103,7 +104,7 @@ def main() -> int:
         print("| " + " | ".join(cells) + " |")
     ratios = sorted(f["now"] / f["default"] for _, _, f in rows)
     print(f"\nratios uncached sciatica / default Wagtail page: {', '.join(f'{r:.2f}x' for r in ratios)} "
-          f"(median {ratios[len(ratios) // 2]:.2f}x)")  # fmt: skip
+          f"(median {statistics.median(ratios):.2f}x)")  # fmt: skip
     for label, lines in (
         ("sciatica page, uncached", app_queries(env, f"{PAGE}?uncached=1")),
         ("default Wagtail page", app_queries(site_env, "/", cwd=project)),
