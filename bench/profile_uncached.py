@@ -1,6 +1,6 @@
 """Profile the uncached sciatica page in process: queries of one request, then cProfile of N.
 
-    .venv/bin/python bench/profile_uncached.py [--requests 50] [--path /sciatica/?uncached=1]
+    .venv/bin/python bench/profile_uncached.py [--requests 50] [--path /sciatica/?uncached=1] [--sort tottime]
 
 Production settings on the bench database (bench/common.py prepares it); no server, no network.
 """
@@ -26,6 +26,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--path", default="/sciatica/?uncached=1")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--sort", default="cumulative", help="pstats order: cumulative, tottime, ...")
     parser.add_argument("--no-prepare", action="store_true")
     args = parser.parse_args()
     env = production_env()
@@ -47,6 +48,13 @@ def main() -> int:
     print(f"status {response.status_code}, {len(ctx.captured_queries)} queries")
     for query in ctx.captured_queries:
         print("  ", query["sql"][:150])
+    rounds = []
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(args.requests):
+            client.get(args.path)
+        rounds.append(1000 * (time.perf_counter() - start) / args.requests)
+    print(f"unprofiled, ms a request, 5 rounds of {args.requests}: {' '.join(f'{r:.2f}' for r in rounds)}")
     start = time.perf_counter()
     profiler = cProfile.Profile()
     profiler.enable()
@@ -56,7 +64,7 @@ def main() -> int:
     elapsed = time.perf_counter() - start
     print(f"{args.requests} requests, {1000 * elapsed / args.requests:.1f} ms each (profiled)")
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.top)
+    pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
     print(out.getvalue())
     return 0
 

@@ -1,13 +1,19 @@
 """Project-wide middleware: the public page cache, the clinic's time zone, CSP and headers."""
 
+import functools
 import zoneinfo
 
-from csp.middleware import CSPMiddleware, PolicyParts
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware, PolicyParts
+from csp.utils import build_policy
 from django.conf import settings
-from django.core.cache import caches
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+
+from clinic.page_cache import bind_generation, remember, unbind_generation
 
 
 def is_page_cacheable(request) -> bool:
@@ -126,6 +132,7 @@ class ClinicTimezoneMiddleware:
 
         from pages.models import ClinicSettings
 
+        generation = bind_generation()
         find_site_cached(request)
         try:
             # Before the first Wagtail site exists (fresh or flushed database) there are no
@@ -140,6 +147,7 @@ class ClinicTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+            unbind_generation(generation)
 
 
 def find_site_cached(request):
@@ -151,22 +159,73 @@ def find_site_cached(request):
 
     if hasattr(request, "_wagtail_site") or request.path_info.startswith(settings.ADMIN_PATH_PREFIXES):
         return Site.find_for_request(request)
-    cache = caches[settings.PAGE_CACHE_ALIAS]
-    key = f"site:{split_domain_port(request._get_raw_host())[0]}:{request.get_port()}"
-    site = cache.get(key)
-    if site is None:
+
+    def build():
         site = Site.find_for_request(request)
         if site is not None:
             # The router reads the root page and its specific page next; keep both with the site.
             site = Site.objects.select_related("root_page").get(pk=site.pk)
             site.root_page.specific  # noqa: B018 - kept with the site (a cached property)
-            cache.set(key, site, settings.PAGE_CACHE_SECONDS)
+        return site
+
+    site = remember(f"site:{split_domain_port(request._get_raw_host())[0]}:{request.get_port()}", build)
     request._wagtail_site = site
     return site
 
 
+# Set by django-csp's decorators (csp_update, csp_exempt, ...) on a response that needs its own policy.
+_CSP_RESPONSE_OVERRIDES = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_exempt",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+    "_csp_exempt_ro",
+)
+
+
+@functools.cache
+def site_wide_csp_headers() -> tuple:
+    """django-csp's own headers for a response with no override and no nonce, built once."""
+    headers = []
+    for header, setting, report_only in (
+        (HEADER, "CONTENT_SECURITY_POLICY", False),
+        (HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY", True),
+    ):
+        policy = build_policy(report_only=report_only)
+        excluded = tuple((getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES", None) or ())
+        if policy:
+            headers.append((header, policy, excluded))
+    return tuple(headers)
+
+
+@receiver(setting_changed)
+def _forget_csp_headers(setting, **kwargs):
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        site_wide_csp_headers.cache_clear()
+
+
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
-    """django-csp with a separate, workable policy for the Wagtail and Django admins."""
+    """django-csp with a separate, workable policy for the Wagtail and Django admins.
+
+    Public responses carry the same site-wide policy every time: it is built once, not per
+    response; anything else (admin, a decorator's override, a nonce) takes django-csp's path."""
+
+    def process_response(self, request, response):
+        if (
+            is_admin_request(request)
+            or getattr(request, "_csp_nonce", None) is not None
+            or any(hasattr(response, name) for name in _CSP_RESPONSE_OVERRIDES)
+            or (settings.DEBUG and response.status_code in (404, 500))
+        ):
+            return super().process_response(request, response)
+        for header, policy, excluded in site_wide_csp_headers():
+            if header not in response and not request.path_info.startswith(excluded):
+                response[header] = policy
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
 
     def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)

@@ -94,7 +94,16 @@ def leave(request) -> None:
 
 
 def is_members_page(page) -> bool:
-    """Is this page a members area or anywhere below one?"""
+    """Is this page a members area or anywhere below one?
+
+    Kept per tree path in the page cache (clinic.page_cache), which every page move or delete,
+    and the creation of a members area, purges at once (pages/signals.py)."""
+    from clinic.page_cache import remember
+
+    return remember(f"members-page:{page.path}", lambda: _is_members_page(page))
+
+
+def _is_members_page(page) -> bool:
     from .models import MembersAreaPage
 
     steplen = page.steplen

@@ -1,5 +1,6 @@
 """Rendered fragments of public pages (article bodies, the Important Notes), kept in the page
-cache alias so every publish, settings or notice change clears them with the pages.
+cache alias so every publish, settings or notice change clears them with the pages (read through
+clinic.page_cache.remember: process memory checked against the alias's generation, then the alias).
 
 A fragment is never cached for a preview (Wagtail renders the draft then) or when any part of
 its key is unknown. Keys carry everything the blocks read besides their own value: the page's
@@ -9,9 +10,9 @@ number that care-card headings fill in.
 
 from collections.abc import Callable, Iterable
 
-from django.conf import settings
-from django.core.cache import caches
 from django.utils import translation
+
+from clinic.page_cache import remember
 
 FRAGMENT_PREFIX = "fragment"
 
@@ -33,9 +34,4 @@ def cached_fragment(*, request, name: str, parts: Iterable, render: Callable[[],
     key = fragment_key(name=name, parts=parts)
     if key is None:
         return render()
-    cache = caches[settings.PAGE_CACHE_ALIAS]
-    html = cache.get(key)
-    if html is None:
-        html = render()
-        cache.set(key, html, settings.PAGE_CACHE_SECONDS)
-    return html
+    return remember(key, render)

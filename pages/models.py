@@ -3,18 +3,20 @@
 import zoneinfo
 
 from django.conf import settings
-from django.core.cache import caches
 from django.db import models
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page, Site
+from wagtail.models import Orderable, Page, PageViewRestriction, Site
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 from wagtail.url_routing import RouteResult
+
+from clinic.page_cache import own_copy, recall, remember, store
 
 from .blocks import ArticleStreamBlock, NoticeStreamBlock
 from .fragments import is_preview
@@ -113,16 +115,16 @@ class ClinicSettings(ClusterableModel, BaseSiteSetting):
         site = Site.find_for_request(request)
         if site is None or request.path_info.startswith(settings.ADMIN_PATH_PREFIXES):
             return super().for_request(request)
-        cache = caches[settings.PAGE_CACHE_ALIAS]
-        key = f"clinic-settings:{site.pk}"
-        instance = cache.get(key)
-        if instance is None:
-            instance = (
+        instance = remember(
+            f"clinic-settings:{site.pk}",
+            lambda: (
                 cls.objects.select_related("important_notes")
                 .prefetch_related("opening_hours")
                 .get(pk=cls.for_site(site).pk)
-            )
-            cache.set(key, instance, settings.PAGE_CACHE_SECONDS)
+            ),
+        )
+        # Each request its own copy: the instance remembers its request (for page URLs).
+        instance = own_copy(instance)
         instance._request = request
         setattr(request, attr_name, instance)
         return instance
@@ -153,7 +155,27 @@ class OpeningHours(Orderable):
         return SCHEMA_DAYS[self.weekday]
 
 
-class HomePage(Page):
+class CachedViewRestrictionsMixin:
+    """Wagtail checks a page's view restrictions on every serve (two queries: the ancestors, then
+    their restrictions). Within one page cache generation the list comes from memory; saving or
+    deleting any view restriction, and every page move or delete, purges it (pages/signals.py)."""
+
+    def get_view_restrictions(self):
+        restrictions = remember(
+            f"view-restrictions:{self.pk}:{self.path}",
+            lambda: list(super(CachedViewRestrictionsMixin, self).get_view_restrictions()),
+        )
+        # Still a queryset for the admin's callers (order_by, exists), already evaluated; its filter
+        # is deferred (as Django's related managers do) so serving a page never builds the SQL.
+        queryset = PageViewRestriction.objects.all()
+        queryset._defer_next_filter = True
+        queryset = queryset.filter(pk__in=[restriction.pk for restriction in restrictions])
+        queryset._result_cache = list(restrictions)
+        queryset._prefetch_done = True
+        return queryset
+
+
+class HomePage(CachedViewRestrictionsMixin, Page):
     intro = RichTextField(_("introduction"), features=["bold", "italic", "link"], blank=True)
     body = StreamField(ArticleStreamBlock(), blank=True, verbose_name=_("body"))
 
@@ -170,28 +192,34 @@ class HomePage(Page):
         """Public articles one level down come from the page cache alias (cleared on every
         publish, unpublish, move, slug change or delete) instead of two queries. Wagtail's
         before_serve_page hooks (members gate, view restrictions) still run on every request."""
+        if not path_components and self.live and not is_preview(request):
+            # This instance came with the cached site and is shared: serve a copy of it.
+            return RouteResult(own_copy(self))
         if len(path_components) != 1 or is_preview(request):
             return super().route(request, path_components)
-        cache = caches[settings.PAGE_CACHE_ALIAS]
         key = f"route:{self.pk}:{path_components[0]}"
-        page = cache.get(key)
+        page = recall(key)
         if page is not None:
-            return RouteResult(page)
+            # Each request its own copy of the page, as a fresh query would give.
+            return RouteResult(own_copy(page))
         result = super().route(request, path_components)
         if type(result.page) in (ConditionPage, StandardPage) and not result.args and not result.kwargs:
-            cache.set(key, result.page, settings.PAGE_CACHE_SECONDS)
+            store(key, own_copy(result.page))
         return result
 
     def get_context(self, request, *args, **kwargs):
         from .structured_data import medical_clinic
 
         context = super().get_context(request, *args, **kwargs)
-        context["structured_data"] = [medical_clinic(ClinicSettings.for_request(request), self.get_full_url(request))]
+        # Lazy: built only when the cached head fragment is missing.
+        context["structured_data"] = SimpleLazyObject(
+            lambda: [medical_clinic(ClinicSettings.for_request(request), self.get_full_url(request))]
+        )
         context["conditions"] = ConditionPage.objects.child_of(self).live().public().specific().order_by("title")
         return context
 
 
-class ConditionPage(Page):
+class ConditionPage(CachedViewRestrictionsMixin, Page):
     """A health article about one condition, with review dates the page shows once set."""
 
     summary = models.CharField(
@@ -233,12 +261,13 @@ class ConditionPage(Page):
         from .structured_data import medical_web_page
 
         context = super().get_context(request, *args, **kwargs)
-        clinic = ClinicSettings.for_request(request)
-        context["structured_data"] = [medical_web_page(self, clinic, self.get_full_url(request))]
+        context["structured_data"] = SimpleLazyObject(
+            lambda: [medical_web_page(self, ClinicSettings.for_request(request), self.get_full_url(request))]
+        )
         return context
 
 
-class StandardPage(Page):
+class StandardPage(CachedViewRestrictionsMixin, Page):
     """A plain page: privacy notice, about the clinic, terms."""
 
     summary = models.CharField(_("summary"), max_length=300, blank=True)

@@ -1,9 +1,9 @@
 """Purge cached public pages whenever something they show is published or changed."""
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from wagtail.images.models import AbstractImage
-from wagtail.models import Page, Site
+from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
 from clinic.page_cache import purge_page_cache
@@ -41,4 +41,19 @@ def purge_on_site_wide_change(sender, **kwargs):
 def purge_on_image_change(sender, instance, **kwargs):
     # Cached article bodies hold rendition URLs; a replaced image file must show at once.
     if isinstance(instance, AbstractImage):
+        purge_page_cache()
+
+
+@receiver(post_save, sender=PageViewRestriction)
+@receiver(post_delete, sender=PageViewRestriction)
+@receiver(m2m_changed, sender=PageViewRestriction.groups.through)
+def purge_on_view_restriction_change(sender, **kwargs):
+    # View restrictions and the members-area check are kept per page (clinic.page_cache):
+    # a page made private must be refused on the next request.
+    purge_page_cache()
+
+
+@receiver(post_save)
+def purge_on_members_area_created(sender, instance, created, **kwargs):
+    if created and sender._meta.label == "members.MembersAreaPage":
         purge_page_cache()

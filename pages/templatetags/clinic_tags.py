@@ -3,13 +3,12 @@
 import json
 
 from django import template
-from django.conf import settings
-from django.core.cache import caches
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from wagtail.models import Site
 
+from clinic.page_cache import remember
 from pages.fragments import cached_fragment, is_preview
 from pages.models import ClinicSettings
 
@@ -37,23 +36,27 @@ def menu_items(request) -> list[dict]:
     site = Site.find_for_request(request)
     if site is None:
         return []
-    cache = caches[settings.PAGE_CACHE_ALIAS]
-    key = f"menu:{site.pk}:{translation.get_language()}"
-    items = None if is_preview(request) else cache.get(key)
-    if items is None:
-        items = [
+
+    def build():
+        return [
             {"pk": page.pk, "path": page.path, "title": page.title, "url": page.get_url(request)}
             for page in site.root_page.get_children().live().in_menu()
         ]
-        if not is_preview(request):
-            cache.set(key, items, settings.PAGE_CACHE_SECONDS)
-    return items
+
+    if is_preview(request):
+        return build()
+    return remember(f"menu:{site.pk}:{translation.get_language()}", build)
 
 
 @register.filter
 def with_emergency_number(text: str, clinic: ClinicSettings) -> str:
     """Fill the '{emergency_number}' placeholder that care-card headings may contain."""
     return (text or "").replace("{emergency_number}", clinic.emergency_number if clinic else "")
+
+
+@register.filter
+def startswith(text, prefix: str) -> bool:
+    return str(text).startswith(prefix)
 
 
 @register.simple_tag
@@ -74,7 +77,8 @@ class FragmentNode(template.Node):
         request = context.get("request")
         site = Site.find_for_request(request) if request is not None else None
         clinic = ClinicSettings.for_request(request) if site is not None else None
-        parts = [part.resolve(context) for part in self.parts]
+        # A part that does not resolve (no `page` in a non-page view) is None: not cached.
+        parts = [part.resolve(context, ignore_failures=True) for part in self.parts]
         parts += [site.pk if site else None, clinic.emergency_number if clinic else None]
         return mark_safe(  # noqa: S308 - the nodelist's own (autoescaped) output  # nosec B308 B703
             cached_fragment(
