@@ -20,8 +20,6 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 
-from clinic import fastpath
-
 GENERATION_KEY = "generation"
 # A bound on the process copy; a clinic site has a few dozen pages.
 MAX_LOCAL_ENTRIES = 2000
@@ -41,6 +39,8 @@ def purge_page_cache() -> None:
 
 
 def _purge() -> None:
+    from clinic import fastpath  # imports the middleware, which imports this module
+
     # This process's fast-path copies go at once; other processes' within FASTPATH_SECONDS.
     fastpath.clear_local()
     cache = caches[settings.PAGE_CACHE_ALIAS]
