@@ -95,7 +95,10 @@ def leave(request) -> None:
 
 def is_members_page(page) -> bool:
     """Is this page a members area or anywhere below one?"""
-    from .models import MembersAreaPage
+    from .models import MembersAreaPage, MembersPageMixin
+
+    if isinstance(page, MembersPageMixin):
+        return True  # by its type: no query (any other type is checked by where it is)
 
     steplen = page.steplen
     ancestor_paths = [page.path[:end] for end in range(steplen, len(page.path) + 1, steplen)]

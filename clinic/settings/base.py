@@ -310,6 +310,9 @@ MEMBERS_THROTTLE = {
     "CACHE_ALIAS": "throttle",
 }
 MEMBERS_COLLECTION_NAME = "Members only"
+# The access check's snapshot of passwords and passes (members/access_state.py) is replaced by a
+# new version on every change; this only bounds one left over after a Redis outage lost a version.
+MEMBERS_ACCESS_CACHE_SECONDS = 60
 
 # ---- appointments ----
 # The outbox worker (`manage.py outbox_worker`) retries failed mail with exponential backoff and
