@@ -3,6 +3,10 @@
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from wagtail.documents.models import AbstractDocument
+from wagtail.models import PageViewRestriction
+
+from clinic.page_cache import purge_page_cache
 
 from . import access_state
 from .models import MembersPolicy, PatientPass, SharedPassword
@@ -17,3 +21,17 @@ from .models import MembersPolicy, PatientPass, SharedPassword
 def invalidate_access(sender, **kwargs):
     access_state.invalidate()
 
+
+@receiver(post_save, sender=PageViewRestriction)
+@receiver(post_delete, sender=PageViewRestriction)
+def purge_on_view_restriction_change(sender, **kwargs):
+    # A cached members route is only kept for a page without view restrictions (page_cache).
+    purge_page_cache()
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def purge_on_document_change(sender, instance, **kwargs):
+    # Rendered members pages hold document links (URL with the file name, its type).
+    if isinstance(instance, AbstractDocument):
+        purge_page_cache()

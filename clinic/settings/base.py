@@ -71,9 +71,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "clinic.middleware.ClinicTimezoneMiddleware",
     "clinic.middleware.ContentSecurityPolicyMiddleware",
     "clinic.middleware.SecurityHeadersMiddleware",
+    # Members pages for a granted session, from their stored copy after the access check
+    # (inside the session, CSRF and header middleware, so the response gets the same headers;
+    # before the time zone, which a stored copy does not need).
+    "members.page_cache.MembersPageCacheMiddleware",
+    "clinic.middleware.ClinicTimezoneMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # AxesMiddleware must stay last (django-axes documentation).
     "axes.middleware.AxesMiddleware",
