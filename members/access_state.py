@@ -92,11 +92,18 @@ class PassSnapshot:
         return self.valid_until is not None and now < self.valid_until
 
 
+# The last snapshot this process read, used only while the shared version still matches it:
+# the version is read from the shared alias on every request, so a change is seen at once here too.
+_seen: dict[str, PasswordSnapshot] = {}
+
+
 def generation_grants_access(*, generation: int, now: datetime.datetime) -> bool:
-    found = _cache().get_many([VERSION_KEY, PASSWORDS_KEY])
-    snapshot = found.get(PASSWORDS_KEY)
-    version = _version(found)
+    version = _version({VERSION_KEY: _cache().get(VERSION_KEY)})
+    snapshot = _seen.get(PASSWORDS_KEY)
+    if snapshot is None or snapshot.version != version:
+        snapshot = _cache().get(PASSWORDS_KEY)
     if snapshot is not None and snapshot.usable(version=version, now=now):
+        _seen[PASSWORDS_KEY] = snapshot
         return snapshot.accepts(generation, now=now)
     # The version was read before the database: a change committed meanwhile has written a
     # newer version, so what is stored below under the older one is never used.

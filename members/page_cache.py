@@ -14,8 +14,11 @@ notice change and view-restriction change (pages/signals.py, members/signals.py)
 Two ways in. `serve_page` (MembersPageMixin.serve, after Wagtail's routing and the gate hook)
 reads or fills the copy. `MembersPageCacheMiddleware` answers a path it has seen served that way
 without routing: after the access check, from the copy. A path is remembered only for a page
-Wagtail routed to directly, with no view restrictions, while the only page-serving hooks are the
-members gate and Wagtail's view-restriction check, so skipping them changes nothing.
+Wagtail routed to directly, allowing GET and HEAD, with no view restrictions, while the only
+page-serving hooks are the members gate, Wagtail's method check and its view-restriction check,
+so skipping them changes nothing. The path's entry (shared alias) names the copy's random marker;
+a process keeps the copies it has read by marker, so a purge (which removes the entry) retires
+them at once on every process.
 """
 
 import hashlib
@@ -50,10 +53,16 @@ SKIPPABLE_HOOKS = {
 }
 
 
+# Copies this process has read, by their random marker. The path's entry in the shared alias
+# names the marker of the current copy and is purged with it, so an old copy is never used.
+_seen: dict = {}
+SEEN_LIMIT = 256
+
+
 @dataclass(frozen=True)
 class StoredPage:
     html: str
-    marker: str  # stands for the CSRF input in `html`
+    marker: str  # stands for the CSRF input in `html`; random for every rendering
     content_type: str
 
 
@@ -109,7 +118,7 @@ def serve_page(page, request, render) -> HttpResponse:
         if stored is None:
             return make_private(response)
         cache.set(key, stored, settings.PAGE_CACHE_SECONDS)
-    _remember_route(page, request, key)
+    _remember_route(page, request, key, stored)
     return respond(request, stored)
 
 
@@ -139,19 +148,20 @@ def only_skippable_hooks() -> bool:
     return True
 
 
-def _remember_route(page, request, key: str) -> None:
+def _remember_route(page, request, key: str, stored: StoredPage) -> None:
     route = getattr(request, "_wagtail_route_for_request", None)
     if route is None or route.page is not page or route.args or route.kwargs or request.GET:
         return
     cache = _cache()
     path_key = route_key(request)
-    if cache.get(path_key) == key or not only_skippable_hooks():
+    entry = (key, stored.marker)
+    if cache.get(path_key) == entry or not only_skippable_hooks():
         return
     if not {"GET", "HEAD"} <= set(page.allowed_http_method_names()):
         return
     if page.get_view_restrictions().exists():
         return  # Wagtail's check must run on every request for this page
-    cache.set(path_key, key, settings.PAGE_CACHE_SECONDS)
+    cache.set(path_key, entry, settings.PAGE_CACHE_SECONDS)
 
 
 def stored_response(request) -> HttpResponse | None:
@@ -163,16 +173,22 @@ def stored_response(request) -> HttpResponse | None:
     if request.path_info.startswith(settings.ADMIN_PATH_PREFIXES):
         return None
     cache = _cache()
-    key = cache.get(route_key(request))
-    if key is None:
+    entry = cache.get(route_key(request))
+    if entry is None:
         return None
     # The access check, on every request and before the copy is read; without access the
     # usual path answers (the gate).
     if not may_use_copy(request) or not access.may_see(request):
         return None
-    stored = cache.get(key)
+    key, marker = entry
+    stored = _seen.get(marker)
     if stored is None:
-        return None
+        stored = cache.get(key)
+        if stored is None or stored.marker != marker:
+            return None
+        if len(_seen) >= SEEN_LIMIT:
+            _seen.clear()
+        _seen[marker] = stored
     return respond(request, stored)
 
 
