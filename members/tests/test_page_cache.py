@@ -349,3 +349,22 @@ def test_production_without_redis_configures_database_sessions_read_through_shar
     sessions = setting("CACHES", tmp_path, **env)[alias]
     assert sessions["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache"
     assert sessions["LOCATION"] == str(tmp_path / "sessions")
+
+
+@pytest.mark.django_db
+def test_a_clinic_settings_change_shows_at_once_on_every_copy(members):
+    """Same page, same revision, new footer: the path's entry names the new copy, so no process
+    keeps serving the one it has already read."""
+    from wagtail.models import Site
+
+    from pages.models import ClinicSettings
+
+    patient = granted()
+    patient.get(ARTICLE)
+    assert "Call 999" in from_copy(patient).text
+    assert "Call 999" in from_copy(patient).text
+    clinic = ClinicSettings.for_site(Site.objects.get(is_default_site=True))
+    clinic.emergency_number = "112"
+    clinic.save()
+    assert "Call 112" in patient.get(ARTICLE).text
+    assert "Call 112" in from_copy(patient).text
