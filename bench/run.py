@@ -47,7 +47,7 @@ from common import (  # noqa: E402
 from deploy.render import render, site_values, start_nginx, stop_nginx, write_standalone  # noqa: E402
 
 PAGE = "/sciatica/"
-MEMBERS_ROUNDS = int(os.environ.get("BENCH_MEMBERS_ROUNDS", "3"))
+MEMBERS_ROUNDS = int(os.environ.get("BENCH_MEMBERS_ROUNDS", "5"))
 
 
 def section(title: str, out: io.StringIO) -> None:
