@@ -53,6 +53,7 @@ def invalidate() -> None:
 
 
 def _version(found: dict) -> str:
+    """The current version; "" when the cache cannot say (an outage): then nothing is cached."""
     version = found.get(VERSION_KEY)
     if version is None:
         cache = _cache()
@@ -70,7 +71,7 @@ class PasswordSnapshot:
     grace: dict[int, datetime.datetime] = field(default_factory=dict)  # older generation -> accepted until
 
     def usable(self, *, version: str, now: datetime.datetime) -> bool:
-        return self.version == version and self.built_at <= now < self.due
+        return bool(version) and self.version == version and self.built_at <= now < self.due
 
     def accepts(self, generation: int, *, now: datetime.datetime) -> bool:
         if generation == self.head:
@@ -86,21 +87,22 @@ class PassSnapshot:
     valid_until: datetime.datetime | None  # None: revoked or unknown
 
     def usable(self, *, version: str, now: datetime.datetime) -> bool:
-        return self.version == version and self.built_at <= now
+        return bool(version) and self.version == version and self.built_at <= now
 
     def accepts(self, *, now: datetime.datetime) -> bool:
         return self.valid_until is not None and now < self.valid_until
 
 
-# The last snapshot this process read, used only while the shared version still matches it:
-# the version is read from the shared alias on every request, so a change is seen at once here too.
+# The last snapshot this process read, used only while the shared version still matches it (the
+# version is read from the shared alias on every request, so a change is seen at once here too)
+# and no longer than the shared copy may live.
 _seen: dict[str, PasswordSnapshot] = {}
 
 
 def generation_grants_access(*, generation: int, now: datetime.datetime) -> bool:
     version = _version({VERSION_KEY: _cache().get(VERSION_KEY)})
     snapshot = _seen.get(PASSWORDS_KEY)
-    if snapshot is None or snapshot.version != version:
+    if snapshot is None or snapshot.version != version or now - snapshot.built_at >= _lifetime():
         snapshot = _cache().get(PASSWORDS_KEY)
     if snapshot is not None and snapshot.usable(version=version, now=now):
         _seen[PASSWORDS_KEY] = snapshot
@@ -108,8 +110,13 @@ def generation_grants_access(*, generation: int, now: datetime.datetime) -> bool
     # The version was read before the database: a change committed meanwhile has written a
     # newer version, so what is stored below under the older one is never used.
     snapshot = _password_snapshot(version=version, now=now)
-    _cache().set(PASSWORDS_KEY, snapshot, _timeout())
+    if version:
+        _cache().set(PASSWORDS_KEY, snapshot, _timeout())
     return snapshot.accepts(generation, now=now)
+
+
+def _lifetime() -> datetime.timedelta:
+    return datetime.timedelta(seconds=_timeout())
 
 
 def _password_snapshot(*, version: str, now: datetime.datetime) -> PasswordSnapshot:
@@ -139,5 +146,6 @@ def pass_grants_access(*, pass_id: int, now: datetime.datetime) -> bool:
     row = PatientPass.objects.filter(pk=pass_id).values("revoked_at", "valid_until").first()
     valid_until = row["valid_until"] if row and row["revoked_at"] is None else None
     snapshot = PassSnapshot(version=version, built_at=now, valid_until=valid_until)
-    _cache().set(key, snapshot, _timeout())
+    if version:
+        _cache().set(key, snapshot, _timeout())
     return snapshot.accepts(now=now)

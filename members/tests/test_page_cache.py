@@ -368,3 +368,15 @@ def test_a_clinic_settings_change_shows_at_once_on_every_copy(members):
     clinic.save()
     assert "Call 112" in patient.get(ARTICLE).text
     assert "Call 112" in from_copy(patient).text
+
+
+@pytest.mark.django_db
+def test_with_a_cache_that_keeps_nothing_access_is_checked_in_the_database(members, settings):
+    """Like a Redis outage (the page cache alias fails open): no snapshot is kept, in the shared
+    cache or in this process, and revocation still counts at once."""
+    settings.CACHES = {**settings.CACHES, "pages": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    patient = granted()
+    assert patient.get(ARTICLE).status_code == 200
+    assert patient.get(ARTICLE).templates  # nothing stored: rendered again
+    passwords.rotate_now(now=now(), grace=datetime.timedelta(0))
+    assert patient.get(ARTICLE).status_code == 403
