@@ -239,7 +239,8 @@ def granted_session(base: str, env: dict) -> str:
             raise
         for header in answer.headers.get_all("Set-Cookie") or []:
             jar.load(header)
-    cookie = f"{settings_cookie_name(env)}={jar[settings_cookie_name(env)].value}"
+    # Both cookies, as a browser sends them (without csrftoken every page would mint a new one).
+    cookie = f"{settings_cookie_name(env)}={jar[settings_cookie_name(env)].value}; csrftoken={jar['csrftoken'].value}"
     status, _headers, _body = fetch_with_cookie(base + "/members/", cookie)
     assert status == 200, f"granted session refused: {status}"
     return cookie

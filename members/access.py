@@ -96,10 +96,14 @@ def leave(request) -> None:
 def is_members_page(page) -> bool:
     """Is this page a members area or anywhere below one?
 
-    Kept per tree path in the page cache (clinic.page_cache), which every page move or delete,
-    and the creation of a members area, purges at once (pages/signals.py)."""
+    Other page types are kept per tree path in the page cache (clinic.page_cache), which every
+    page move or delete, and the creation of a members area, purges at once (pages/signals.py)."""
     from clinic.page_cache import remember
 
+    from .models import MembersPageMixin
+
+    if isinstance(page, MembersPageMixin):
+        return True  # by its type: no query (any other type is checked by where it is)
     return remember(f"members-page:{page.path}", lambda: _is_members_page(page))
 
 

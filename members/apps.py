@@ -11,6 +11,7 @@ class MembersConfig(AppConfig):
         from wagtail.documents import get_document_model
         from wagtail.images import get_image_model
 
+        from . import signals  # noqa: F401 - connects the cache purges
         from .protected_media import move_to_private_storage
         from .setup import ensure_all
 

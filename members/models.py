@@ -152,10 +152,11 @@ class MembersPageMixin:
         return title
 
     def serve(self, request, *args, **kwargs):
-        from .http import make_private
+        from .page_cache import serve_page
 
-        # The before_serve_page hook has already refused sessions without access.
-        return make_private(super().serve(request, *args, **kwargs))
+        # The before_serve_page hook has already refused sessions without access; the page is
+        # the same for every member, so it comes from the stored copy (members/page_cache.py).
+        return serve_page(self, request, lambda: super(MembersPageMixin, self).serve(request, *args, **kwargs))
 
 
 DEMO_HELP = _(

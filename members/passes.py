@@ -12,7 +12,7 @@ import secrets
 from django.conf import settings
 from django.db.models import Q
 
-from . import passwords
+from . import access_state, passwords
 from .models import PatientPass
 
 # Crockford's base32 without I, L, O and U: nothing to misread on a printed card.
@@ -68,11 +68,13 @@ def check(*, candidate: str, now: datetime.datetime) -> PatientPass | None:
 
 def revoke(*, item: PatientPass, now: datetime.datetime) -> bool:
     """Revoke at once; True if this call revoked it (False if it already was)."""
-    return bool(PatientPass.objects.filter(pk=item.pk, revoked_at__isnull=True).update(revoked_at=now))
+    revoked = bool(PatientPass.objects.filter(pk=item.pk, revoked_at__isnull=True).update(revoked_at=now))
+    access_state.invalidate()  # update() sends no signal; every process must see the revocation
+    return revoked
 
 
 def grants_access(*, pass_id: int, now: datetime.datetime) -> bool:
-    return PatientPass.objects.filter(pk=pass_id, revoked_at__isnull=True, valid_until__gt=now).exists()
+    return access_state.pass_grants_access(pass_id=pass_id, now=now)
 
 
 def active(*, now: datetime.datetime):

@@ -18,6 +18,7 @@ from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from . import access_state
 from .models import MembersPolicy, SharedPassword
 
 WORDS_FILE = Path(__file__).resolve().parent / "data" / "words.txt"
@@ -117,15 +118,19 @@ def _create_first(*, now: datetime.datetime) -> SharedPassword:
 
 def current(*, now: datetime.datetime) -> SharedPassword:
     """The password patients should be told now, rotating first if it has reached its age."""
+    return current_and_policy(now=now)[0]
+
+
+def current_and_policy(*, now: datetime.datetime) -> tuple[SharedPassword, MembersPolicy]:
     policy = MembersPolicy.load()
     row = _current_row()
     if row is None:
-        return _create_first(now=now)
+        return _create_first(now=now), policy
     due = valid_until(row, policy=policy)
     if now >= due:
         # The old password's grace runs from when it became due, not from whoever noticed.
-        return rotate(now=now, grace_until=due + policy.grace, expected_generation=row.generation).password
-    return row
+        return rotate(now=now, grace_until=due + policy.grace, expected_generation=row.generation).password, policy
+    return row, policy
 
 
 def rotate(
@@ -165,6 +170,7 @@ def rotate(
             grace_until=grace_until
         )
         new = SharedPassword.objects.create(generation=row.generation + 1, **values)
+        access_state.invalidate()  # the updates above send no signal; every process must see them
     return Rotation(new, rotated=True)
 
 
@@ -192,10 +198,9 @@ def check(*, candidate: str, now: datetime.datetime) -> SharedPassword | None:
 
 
 def generation_grants_access(*, generation: int, now: datetime.datetime) -> bool:
-    head = current(now=now)
-    if generation == head.generation:
-        return True
-    return SharedPassword.objects.filter(generation=generation, replaced_at__isnull=False, grace_until__gt=now).exists()
+    """Does a grant from this generation still open the area? From the shared snapshot (see
+    access_state), rebuilt from the database after any change."""
+    return access_state.generation_grants_access(generation=generation, now=now)
 
 
 def reencrypt_all() -> int:

@@ -71,9 +71,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "clinic.middleware.ClinicTimezoneMiddleware",
     "clinic.middleware.ContentSecurityPolicyMiddleware",
     "clinic.middleware.SecurityHeadersMiddleware",
+    # Members pages for a granted session, from their stored copy after the access check
+    # (inside the session, CSRF and header middleware, so the response gets the same headers;
+    # before the time zone, which a stored copy does not need).
+    "members.page_cache.MembersPageCacheMiddleware",
+    "clinic.middleware.ClinicTimezoneMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # AxesMiddleware must stay last (django-axes documentation).
     "axes.middleware.AxesMiddleware",
@@ -316,6 +320,9 @@ MEMBERS_THROTTLE = {
     "CACHE_ALIAS": "throttle",
 }
 MEMBERS_COLLECTION_NAME = "Members only"
+# The access check's snapshot of passwords and passes (members/access_state.py) is replaced by a
+# new version on every change; this only bounds one left over after a Redis outage lost a version.
+MEMBERS_ACCESS_CACHE_SECONDS = 60
 
 # ---- appointments ----
 # The outbox worker (`manage.py outbox_worker`) retries failed mail with exponential backoff and
