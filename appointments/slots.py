@@ -71,6 +71,25 @@ def wall_to_utc(day: dt.date, wall: dt.time, tz: ZoneInfo) -> dt.datetime | None
     return utc
 
 
+def period_end_utc(day: dt.date, wall: dt.time, tz: ZoneInfo) -> dt.datetime:
+    """The UTC instant a working period ends. An end that a spring-forward gap skips is the
+    moment the clock jumps: the first instant whose wall-clock time is at or after it."""
+    end = wall_to_utc(day, wall, tz)
+    if end is not None:
+        return end
+    naive = dt.datetime.combine(day, wall)
+    # The two readings of a skipped time bracket the jump (the offsets before and after it).
+    low = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    high = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    while high - low > dt.timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(tz).replace(tzinfo=None) >= naive:
+            high = middle
+        else:
+            low = middle
+    return high.replace(microsecond=0)
+
+
 def local_day_span(day: dt.date, tz: ZoneInfo) -> Interval:
     """From the start of a local day to the start of the next (23 or 25 hours on DST days)."""
     start = dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(UTC)
@@ -154,7 +173,7 @@ def available_slots(
             )
             if periods and not full:
                 for hours in periods:
-                    period_end = dt.datetime.combine(day, hours.ends, tzinfo=tz).astimezone(UTC)
+                    period_end = period_end_utc(day, hours.ends, tz)
                     for start in grid_starts(day=day, hours=hours, step=policy.step, tz=tz):
                         end = start + policy.duration
                         if end > period_end or start < earliest or start > latest:

@@ -29,6 +29,18 @@ BASE_DAYS = [
 ]
 
 
+def jump_or_instant(naive: dt.datetime, tz) -> dt.datetime:
+    """The instant of a wall-clock time; for one a gap skips, the first whole minute at or after it
+    (found by walking minutes, unlike the engine's bisection; real jumps fall on whole minutes)."""
+    instant = naive.replace(tzinfo=tz).astimezone(UTC)
+    if instant.astimezone(tz).replace(tzinfo=None) == naive:
+        return instant
+    candidate = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    while candidate.astimezone(tz).replace(tzinfo=None) < naive:
+        candidate += dt.timedelta(minutes=1)
+    return candidate
+
+
 def overlaps(a_start, a_end, b_start, b_end) -> bool:
     return a_start < b_end and b_start < a_end
 
@@ -104,12 +116,13 @@ def test_no_slot_breaks_a_rule(case):
         for hours in by_key[slot.practitioner].hours:
             if hours.weekday != day.weekday():
                 continue
-            period_start = dt.datetime.combine(day, hours.starts, tzinfo=tz).astimezone(UTC)
-            period_end = dt.datetime.combine(day, hours.ends, tzinfo=tz).astimezone(UTC)
+            # A start or end time that a spring-forward gap skips falls on the jump itself.
+            starts_in_time = local_start.replace(tzinfo=None) >= dt.datetime.combine(day, hours.starts)
+            period_end = jump_or_instant(dt.datetime.combine(day, hours.ends), tz)
             on_grid = (
                 dt.datetime.combine(day, local_start.time()) - dt.datetime.combine(day, hours.starts)
             ) % policy.step == dt.timedelta(0)
-            if period_start <= slot.start and slot.end <= period_end and on_grid:
+            if starts_in_time and slot.end <= period_end and on_grid:
                 inside = True
         assert inside, slot
     # Sorted and free of duplicates.
@@ -259,3 +272,21 @@ def test_nearest_returns_closest_distinct_times():
     target = slots[3].start + dt.timedelta(minutes=10)
     picked = nearest(slots, to=target, count=3)
     assert [s.start for s in picked] == [slots[2].start, slots[3].start, slots[4].start]
+
+
+def test_a_period_that_starts_and_ends_inside_the_spring_forward_gap():
+    """New York skips 02:00-03:00 on 8 March 2026: hours 02:45-03:15 open at 03:00 (the jump),
+    and hours 01:30-02:30 end when the clock jumps, with no slot running past it."""
+    tz = ZoneInfo("America/New_York")
+    now = dt.datetime(2026, 3, 5, 7, 0, tzinfo=UTC)
+    policy = Policy(duration=dt.timedelta(minutes=15), step=dt.timedelta(minutes=5), min_notice=dt.timedelta(0))
+    common = {"policy": policy, "closures": [], "tz": tz, "now": now}
+    day = dt.date(2026, 3, 8)
+    late = PractitionerCalendar("a", (WeeklyHours(6, dt.time(2, 45), dt.time(3, 15)),))
+    slots = available_slots(calendars=[late], first_day=day, last_day=day, **common)
+    assert [s.start.astimezone(tz).time() for s in slots] == [dt.time(3, 0)]
+    early = PractitionerCalendar("a", (WeeklyHours(6, dt.time(1, 30), dt.time(2, 30)),))
+    slots = available_slots(calendars=[early], first_day=day, last_day=day, **common)
+    jump = dt.datetime(2026, 3, 8, 7, 0, tzinfo=UTC)
+    assert [s.start.astimezone(tz).time() for s in slots][0] == dt.time(1, 30)
+    assert max(s.end for s in slots) == jump  # 01:45-02:00 EST, the last quarter before the jump
