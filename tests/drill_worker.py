@@ -14,6 +14,7 @@ drill prints "written, not committed" from inside the transaction, then sleeps.
 import os
 import sys
 import time
+import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -59,21 +60,26 @@ def free_slots():
 SERVICE = "initial-evaluation"
 
 
-def one_per_practitioner_day():
-    """The first free slot of each practitioner on each day: no two can clash with each other."""
+def practitioner_days(k: int, n: int):
+    """Writer k's share: the first free slot of each practitioner-day that hashes to k.
+
+    The share depends only on the practitioner-day, not on what is still free when this writer
+    starts, so two writers never pick the same practitioner-day (an index into the current free
+    list would shift as soon as another writer had booked)."""
     seen, chosen = set(), []
     for slot in free_slots():
         key = (slot.practitioner, slot.start.date())
         if key not in seen:
             seen.add(key)
-            chosen.append(slot)
+            if zlib.crc32(f"{key[0]}:{key[1]}".encode()) % n == k:
+                chosen.append(slot)
     return chosen
 
 
 def book(email: str, k: int, n: int, count: int) -> None:
     from appointments import booking
 
-    mine = one_per_practitioner_day()[k::n][:count]
+    mine = practitioner_days(k, n)[:count]
     assert len(mine) == count, f"only {len(mine)} free practitioner-days for writer {k}"
     for slot in mine:
         try:
