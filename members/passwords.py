@@ -150,9 +150,11 @@ def rotate(
     """
     values = _new_row_values(now=now, user=user)
     with transaction.atomic():
-        row = (
-            SharedPassword.objects.select_for_update().filter(replaced_at__isnull=True).order_by("-generation").first()
-        )
+        row = _lock_current()
+        while row is None and SharedPassword.objects.exists():
+            # PostgreSQL: a row this query waited on and another rotation then replaced drops
+            # out of the result; its successor is committed by now, and a new query sees it.
+            row = _lock_current()
         if row is None:
             if expected_generation is not None:
                 return Rotation(_current_row(), rotated=False)
@@ -172,6 +174,10 @@ def rotate(
         new = SharedPassword.objects.create(generation=row.generation + 1, **values)
         access_state.invalidate()  # the updates above send no signal; every process must see them
     return Rotation(new, rotated=True)
+
+
+def _lock_current() -> SharedPassword | None:
+    return SharedPassword.objects.select_for_update().filter(replaced_at__isnull=True).order_by("-generation").first()
 
 
 def rotate_now(*, now: datetime.datetime, grace: datetime.timedelta, user=None, expected_generation=None) -> Rotation:
