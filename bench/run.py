@@ -305,27 +305,34 @@ def bench_script(name: str, env: dict, *args: str) -> dict:
 def members_and_appointments(server_name, env, seconds, connections, out, figures) -> None:
     section("4. Members and appointments, side by side with the public page", out)
     server = start_server(server_name, env=env, workers=2)
+    # The same server without the WSGI fast path: the public page as Django's page cache serves it.
+    django_hit = start_server(server_name, env={**env, "FASTPATH_SECONDS": "0"}, port=NOFAST_PORT, workers=2)
     try:
         base = f"http://127.0.0.1:{APP_PORT}"
+        nofast = f"http://127.0.0.1:{NOFAST_PORT}"
         cookie = granted_session(base, env)
         article = "/members/toldts-fascia/"
         script = VAR / "granted.lua"
         script.write_text(f'wrk.headers["Cookie"] = "{cookie}"\n')
         warm(base + PAGE)
+        warm(nofast + PAGE)
         for _ in range(20):
             fetch_with_cookie(base + article, cookie)
-        # Alternating rounds, so both see the same load from whatever else runs on the machine.
+        # Alternating rounds, so all three see the same load from whatever else runs on the machine.
         rounds = []
         for _ in range(MEMBERS_ROUNDS):
             public = wrk(base + PAGE, seconds=seconds, connections=connections)
+            public_django = wrk(nofast + PAGE, seconds=seconds, connections=connections)
             members = wrk(base + article, seconds=seconds, connections=connections, script=script)
-            if public.errors or public.non_2xx or members.errors or members.non_2xx:
-                raise RuntimeError(f"errors in the members rounds: {public.raw}\n{members.raw}")
-            rounds.append((public.requests_per_second, members.requests_per_second))
+            if any(r.errors or r.non_2xx for r in (public, public_django, members)):
+                raise RuntimeError(f"errors in the members rounds: {public.raw}\n{public_django.raw}\n{members.raw}")
+            rounds.append((public.requests_per_second, members.requests_per_second, public_django.requests_per_second))
     finally:
         server.stop()
-    by_ratio = sorted(rounds, key=lambda pair: pair[1] / pair[0])
-    public_rps, members_rps = by_ratio[len(by_ratio) // 2]  # the round with the median ratio
+        django_hit.stop()
+    by_ratio = sorted(rounds, key=lambda r: r[1] / r[0])
+    public_rps, members_rps, django_rps = by_ratio[len(by_ratio) // 2]  # the round with the median ratio
+    django_ratio = sorted(m / d for _p, m, d in rounds)[len(rounds) // 2]
     figures["cached page, keep-alive req/s"] = public_rps
     figures["members article, granted, keep-alive req/s"] = members_rps
     member_figures = bench_script("members_bench", env, "--requests", "200")
@@ -336,10 +343,13 @@ def members_and_appointments(server_name, env, seconds, connections, out, figure
         member_figures["gate attempt, checked (argon2) ms"] / member_figures["gate attempt, throttled (429) ms"]
     )
     rows = [
-        ("HTTP, 2 workers, keep-alive", "cached public page /sciatica/ (Django's page cache hit)",
+        ("HTTP, 2 workers, keep-alive", "cached public page /sciatica/ as `make serve` serves it (WSGI fast path)",
          f"{public_rps:.0f} req/s", "1.00", ""),
         ("", f"members article {article}, granted session (stored copy)", f"{members_rps:.0f} req/s",
          f"{ratio:.2f}", "at least 0.50 of the cached page"),
+        ("", "cached public page, FASTPATH_SECONDS=0 (Django's page-cache hit), same round",
+         f"{django_rps:.0f} req/s", "", ""),
+        ("", "members article / Django's page-cache hit (median of the rounds)", "", f"{django_ratio:.2f}", ""),
         ("in-process (members_bench)", "public page, page cache hit",
          f"{member_figures['public page, page cache hit ms']:.2f} ms", "1.00", ""),
         ("", "public page, rendered", f"{member_figures['public page, rendered ms']:.2f} ms",
@@ -371,7 +381,7 @@ def members_and_appointments(server_name, env, seconds, connections, out, figure
         "HTTP rows: the chosen server with 2 workers, wrk keep-alive, "
         f"{connections} connections, {seconds} s each; the public page and the members article in "
         f"{len(rounds)} alternating rounds, the round with the median ratio shown (all rounds: "
-        + ", ".join(f"{p:.0f}/{m:.0f} req/s = {m / p:.2f}" for p, m in rounds)
+        + ", ".join(f"{p:.0f}/{m:.0f} req/s = {m / p:.2f} (Django's hit {d:.0f}: {m / d:.2f})" for p, m, d in rounds)
         + "). In-process rows: Django's test "
         "client through the whole middleware stack, medians, each script on its own throwaway SQLite file.\n\n"
     )
@@ -380,6 +390,7 @@ def members_and_appointments(server_name, env, seconds, connections, out, figure
     figures.update(
         {
             "members article / cached page (HTTP)": ratio,
+            "members article / Django's page-cache hit (HTTP)": django_ratio,
             "checked / throttled guess": throttle_ratio,
             "availability 60 days with DB ms": booking_figures["availability with database ms"],
             "bookings per second (API)": booking_figures["bookings per second, API"],
