@@ -20,6 +20,8 @@ import os
 import re
 import subprocess
 import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -142,29 +144,14 @@ def main() -> int:
     try:
         prepare_site(env)
         slots = free_slots(env)
-        worker = start_worker(env)
-        try:
-            server = start_server(args.server, env=env, workers=args.workers)
-        except BaseException:
-            worker.stop()
-            raise
-        try:
-            base = f"http://127.0.0.1:{APP_PORT}"
-            cookie = granted_session(base, env)
-            for path in PUBLIC_PATHS:
-                warm(base + path, times=4)
-            for path in MEMBERS_PATHS:
-                assert fetch_with_cookie(base + path, cookie)[0] == 200, path
+        with mixed_stack(env, args.server, args.workers) as stack:
             result = wrk(
-                base + "/",
+                stack.base + "/",
                 seconds=args.seconds,
                 connections=args.connections,
                 threads=THREADS,
-                script=write_script(cookie, slots),
+                script=write_script(stack.cookie, slots),
             )
-        finally:
-            server.stop()
-            worker.stop()
         booked, outbox = _count(env), outbox_statuses(env)
     finally:
         for suffix in ("", "-wal", "-shm"):
@@ -178,6 +165,37 @@ def main() -> int:
         f"bookings stored {booked} of {len(slots)} free slots offered; outbox {outbox}"
     )
     return 0 if result.errors == 0 and not bad and statuses else 1
+
+
+@dataclass
+class Stack:
+    base: str
+    cookie: str
+    server: Server
+    worker: Server
+
+
+@contextmanager
+def mixed_stack(env: dict, server_name: str, workers: int):
+    """The outbox worker and the server on a prepared site, a session granted through the gate and
+    every page of the mix warmed; both processes stopped on the way out."""
+    worker = start_worker(env)
+    try:
+        server = start_server(server_name, env=env, workers=workers)
+    except BaseException:
+        worker.stop()
+        raise
+    try:
+        base = f"http://127.0.0.1:{APP_PORT}"
+        cookie = granted_session(base, env)
+        for path in PUBLIC_PATHS:
+            warm(base + path, times=4)
+        for path in MEMBERS_PATHS:
+            assert fetch_with_cookie(base + path, cookie)[0] == 200, path
+        yield Stack(base, cookie, server, worker)
+    finally:
+        server.stop()
+        worker.stop()
 
 
 def start_worker(env: dict) -> Server:

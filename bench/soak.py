@@ -24,25 +24,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
-    APP_PORT,
     VAR,
-    fetch_with_cookie,
     free_slots,
-    granted_session,
     prepare_site,
     production_env,
     rss_kib,
-    start_server,
-    warm,
     wrk,
 )
 from load import (  # noqa: E402
-    MEMBERS_PATHS,
-    PUBLIC_PATHS,
     THREADS,
     _count,
+    mixed_stack,
     outbox_statuses,
-    start_worker,
     statuses_of,
     write_script,
 )
@@ -65,40 +58,32 @@ def main() -> int:
         slots = free_slots(env)
         # Each thread books every `book_every` s: the slots last the whole run, with a margin.
         book_every = seconds * THREADS / max(len(slots), 1) * 1.05
-        worker = start_worker(env)
         try:
-            server = start_server(args.server, env=env, workers=args.workers)
-        except BaseException:
-            worker.stop()
-            raise
-        try:
-            base = f"http://127.0.0.1:{APP_PORT}"
-            cookie = granted_session(base, env)
-            for path in PUBLIC_PATHS:
-                warm(base + path, times=4)
-            for path in MEMBERS_PATHS:
-                assert fetch_with_cookie(base + path, cookie)[0] == 200, path
-            script = write_script(cookie, slots, book_every=book_every, name="soak-mix.lua")
-            load = threading.Thread(
-                target=lambda: result.update(
-                    run=wrk(base + "/", seconds=seconds, connections=args.connections, threads=THREADS, script=script)
+            with mixed_stack(env, args.server, args.workers) as stack:
+                script = write_script(stack.cookie, slots, book_every=book_every, name="soak-mix.lua")
+                load = threading.Thread(
+                    target=lambda: result.update(
+                        run=wrk(
+                            stack.base + "/",
+                            seconds=seconds,
+                            connections=args.connections,
+                            threads=THREADS,
+                            script=script,
+                        )
+                    )
                 )
-            )
-            worker_start_rss = rss_kib(worker.process.pid)
-            started = time.monotonic()
-            load.start()
-            while load.is_alive():
-                samples.append((time.monotonic() - started, rss_kib(server.process.pid)))
-                print(f"{samples[-1][0]:6.0f} s  RSS {samples[-1][1] / 1024:7.1f} MiB", flush=True)
-                load.join(timeout=15)
-            samples.append((time.monotonic() - started, rss_kib(server.process.pid)))
-            worker_rss = (rss_kib(worker.process.pid), worker_start_rss)
+                worker_start_rss = rss_kib(stack.worker.process.pid)
+                started = time.monotonic()
+                load.start()
+                while load.is_alive():
+                    samples.append((time.monotonic() - started, rss_kib(stack.server.process.pid)))
+                    print(f"{samples[-1][0]:6.0f} s  RSS {samples[-1][1] / 1024:7.1f} MiB", flush=True)
+                    load.join(timeout=15)
+                samples.append((time.monotonic() - started, rss_kib(stack.server.process.pid)))
+                worker_rss = (rss_kib(stack.worker.process.pid), worker_start_rss)
         except subprocess.CalledProcessError as error:
             print(error.stdout, error.stderr)
             raise
-        finally:
-            server.stop()
-            worker.stop()
         booked, outbox = _count(env), outbox_statuses(env)
     finally:
         for suffix in ("", "-wal", "-shm"):
