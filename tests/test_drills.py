@@ -96,6 +96,19 @@ def drill(database: DrillDatabase, *args: str) -> subprocess.Popen:
     )
 
 
+def kill_when_written(process):
+    """SIGKILL a drill once it says its write is made but not committed."""
+    try:
+        line = process.stdout.readline().strip()
+        assert line == "written, not committed", process.stderr.read()[-3000:]
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        process.stdout.close()
+        process.stderr.close()
+    assert process.returncode == -signal.SIGKILL
+
+
 # Errors that would mean a writer failed instead of waiting for its turn.
 CONTENTION_ERRORS = ("database is locked", "deadlock detected", "could not serialize access")
 
@@ -115,15 +128,7 @@ def test_a_worker_killed_mid_write_leaves_nothing_half_written(drill_db):
     title_sql = "SELECT title FROM wagtailcore_page WHERE slug = 'sciatica'"
     title_before = drill_db.query(title_sql)
     revisions_before = drill_db.query("SELECT count(*) FROM wagtailcore_revision")
-    worker = drill(drill_db, "publish", "Half-written title", "60")
-    try:
-        assert worker.stdout.readline().strip() == "written, not committed", worker.stderr.read()[-3000:]
-    finally:
-        os.kill(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=10)
-        worker.stdout.close()
-        worker.stderr.close()
-    assert worker.returncode == -signal.SIGKILL
+    kill_when_written(drill(drill_db, "publish", "Half-written title", "60"))
     assert drill_db.intact()
     assert drill_db.query(title_sql) == title_before
     assert drill_db.query("SELECT count(*) FROM wagtailcore_revision") == revisions_before

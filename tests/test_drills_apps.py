@@ -9,8 +9,6 @@ alert to the admins, which goes through the same durable outbox as the booking m
 
 import datetime as dt
 import json
-import os
-import signal
 import socket
 
 import pytest
@@ -26,7 +24,7 @@ from members import passwords
 from members.models import SharedPassword
 
 from .smtp_sink import SmtpSink
-from .test_drills import CONTENTION_ERRORS, drill
+from .test_drills import CONTENTION_ERRORS, drill, kill_when_written
 
 ADMIN = "admin@clinic.example"
 
@@ -150,18 +148,6 @@ def test_concurrent_bookings_and_rotations_wait_for_each_other(drill_db):
     assert drill_db.query("SELECT max(generation) FROM members_sharedpassword") == generations[-1]
     assert drill_db.query("SELECT count(*) FROM members_sharedpassword WHERE replaced_at IS NULL") == 1
     assert drill_db.intact()
-
-
-def kill_when_written(process):
-    try:
-        line = process.stdout.readline().strip()
-        assert line == "written, not committed", process.stderr.read()[-3000:]
-    finally:
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-        process.stdout.close()
-        process.stderr.close()
-    assert process.returncode == -signal.SIGKILL
 
 
 def test_a_worker_killed_mid_booking_leaves_no_booking_and_no_mail(drill_db):
