@@ -157,13 +157,15 @@ def _to_ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
-def wrk(url: str, *, seconds: int = 5, connections: int = 16, threads: int = 1, close: bool = False, script=None):
+def wrk(url: str, *, seconds=5, connections=16, threads=1, close=False, script=None, headers=None):
     binary = shutil.which("wrk")
     if binary is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     command = [binary, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     if close:
         command += ["-H", "Connection: close"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
     if script:
         command += ["-s", str(script)]
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True, timeout=seconds + 60).stdout

@@ -20,9 +20,8 @@ or identity as that client asked, with `X-Page-Cache: hit`, the `Age` Django's o
 carry and a fresh X-Request-ID. Reusing gzip bytes for a second is safe from BREACH: these
 pages hold no secret and reflect no input (query strings never get here).
 
-Extension point: a members article cached after the gate would need its own key (derived from
-a verified grant, never the public one) and its own storable rule (`private`); those are
-`request_key` and `storable` below. Not built.
+Granted members pages have their own fast path (members/fastpath.py); it shares only
+`RequestLocation` with this one.
 """
 
 import re
@@ -72,6 +71,43 @@ class _Entry:
     size: int
 
 
+def accepts_gzip(environ) -> bool:
+    return _ACCEPTS_GZIP.search(environ.get("HTTP_ACCEPT_ENCODING", "")) is not None
+
+
+class RequestLocation:
+    """The raw inputs Django's scheme, host, port and path come from, without building a request.
+
+    Keys hold them as sent, so a Host that Django refuses (400) never matches an entry that
+    Django's own answer filled."""
+
+    def __init__(self):
+        self.proxy_ssl_header = settings.SECURE_PROXY_SSL_HEADER
+        self.forwarded_host = settings.USE_X_FORWARDED_HOST
+        self.forwarded_port = settings.USE_X_FORWARDED_PORT
+
+    def key(self, environ) -> tuple:
+        return (
+            self.scheme(environ),
+            environ.get("HTTP_HOST"),
+            environ.get("SERVER_NAME"),
+            environ.get("SERVER_PORT"),
+            environ.get("HTTP_X_FORWARDED_HOST") if self.forwarded_host else None,
+            environ.get("HTTP_X_FORWARDED_PORT") if self.forwarded_port else None,
+            environ.get("SCRIPT_NAME", ""),
+            environ.get("PATH_INFO", ""),
+        )
+
+    def scheme(self, environ) -> str:
+        """`HttpRequest.scheme` (HSTS and redirects depend on it)."""
+        if self.proxy_ssl_header:
+            header, secure_value = self.proxy_ssl_header
+            value = environ.get(header)
+            if value is not None:
+                return "https" if value.split(",", 1)[0].strip() == secure_value else "http"
+        return environ.get("wsgi.url_scheme", "http")
+
+
 class FastPath:
     def __init__(self, app, *, seconds=None, max_entries=None, max_bytes=None, clock=time.monotonic):
         self.app = app
@@ -80,9 +116,7 @@ class FastPath:
         self.max_bytes = settings.FASTPATH_MAX_BYTES if max_bytes is None else max_bytes
         self.clock = clock
         self.trust_proxy = settings.TRUSTED_PROXY_COUNT > 0
-        self.proxy_ssl_header = settings.SECURE_PROXY_SSL_HEADER
-        self.forwarded_host = settings.USE_X_FORWARDED_HOST
-        self.forwarded_port = settings.USE_X_FORWARDED_PORT
+        self.location = RequestLocation()
         self._entries: dict[tuple, _Entry] = {}
         self._bytes = 0
         self._generation = 0
@@ -113,26 +147,7 @@ class FastPath:
             has_query=bool(environ.get("QUERY_STRING")),
         ):
             return None
-        return (
-            self.scheme(environ),
-            environ.get("HTTP_HOST"),
-            environ.get("SERVER_NAME"),
-            environ.get("SERVER_PORT"),
-            environ.get("HTTP_X_FORWARDED_HOST") if self.forwarded_host else None,
-            environ.get("HTTP_X_FORWARDED_PORT") if self.forwarded_port else None,
-            environ.get("SCRIPT_NAME", ""),
-            environ.get("PATH_INFO", ""),
-            _ACCEPTS_GZIP.search(environ.get("HTTP_ACCEPT_ENCODING", "")) is not None,
-        )
-
-    def scheme(self, environ) -> str:
-        """`HttpRequest.scheme` without building a request (HSTS and redirects depend on it)."""
-        if self.proxy_ssl_header:
-            header, secure_value = self.proxy_ssl_header
-            value = environ.get(header)
-            if value is not None:
-                return "https" if value.split(",", 1)[0].strip() == secure_value else "http"
-        return environ.get("wsgi.url_scheme", "http")
+        return (*self.location.key(environ), accepts_gzip(environ))
 
     @staticmethod
     def storable(status: str, headers: list[tuple[str, str]]) -> bool:

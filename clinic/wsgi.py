@@ -6,7 +6,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings.production")
 
 django_application = get_wsgi_application()
 
-# Repeated anonymous page-cache hits are answered in front of Django (FASTPATH_SECONDS=0: off).
-from clinic.fastpath import with_fast_path  # noqa: E402 - needs the settings loaded above
+# In front of Django (both need the settings loaded above): repeated anonymous page-cache hits
+# (FASTPATH_SECONDS=0: off) and granted members pages (MEMBERS_FASTPATH=0: off). The members one
+# is outermost: it lets a request without a session cookie through at once.
+from clinic.fastpath import with_fast_path  # noqa: E402
+from members.fastpath import with_members_fast_path  # noqa: E402
 
-application = with_fast_path(django_application)
+application = with_members_fast_path(with_fast_path(django_application))

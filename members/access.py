@@ -8,9 +8,10 @@ request: the grant is re-validated every time, never trusted on its own.
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils import timezone
 
-from . import passes, passwords
+from . import access_state, passes, passwords
 
 SESSION_KEY = "members_grant"
 
@@ -40,9 +41,14 @@ def grant_from_session(session) -> Grant | None:
 
 
 def grant_is_valid(grant: Grant, *, now: datetime.datetime) -> bool:
+    return grant_valid_until(grant, now=now) is not None
+
+
+def grant_valid_until(grant: Grant, *, now: datetime.datetime) -> datetime.datetime | None:
+    """Until when the grant holds unless something changes first (None: not now)."""
     if grant.kind == "password":
-        return passwords.generation_grants_access(generation=grant.ref, now=now)
-    return passes.grants_access(pass_id=grant.ref, now=now)
+        return access_state.generation_access_until(generation=grant.ref, now=now)
+    return access_state.pass_access_until(pass_id=grant.ref, now=now)
 
 
 def may_see(request, *, now: datetime.datetime | None = None) -> bool:
@@ -59,12 +65,15 @@ def may_see(request, *, now: datetime.datetime | None = None) -> bool:
 
 
 def _may_see(request, *, now: datetime.datetime) -> bool:
+    request._members_grant_until = None
     if staff_may_see(getattr(request, "user", None)):
         return True
     grant = grant_from_session(request.session)
     if grant is None:
         return False
-    if grant_is_valid(grant, now=now):
+    until = grant_valid_until(grant, now=now)
+    if until is not None:
+        request._members_grant_until = until  # read by members.page_cache for the WSGI fast path
         return True
     # The password it came from is past its grace, or the pass was revoked or expired.
     request.session.pop(SESSION_KEY, None)
@@ -83,14 +92,33 @@ def authenticate(*, candidate: str, now: datetime.datetime) -> Grant | None:
 
 
 def grant(request, given: Grant) -> None:
+    had_grant = SESSION_KEY in request.session
     # A new session key on every grant, so a session id planted before entry is worthless.
     request.session.cycle_key()
     request.session[SESSION_KEY] = given.as_session()
+    # A fixed end, so every process knows without reading the session when it closes.
+    request.session.set_expiry(timezone.now() + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE))
+    if had_grant:
+        access_state.invalidate()  # the old key had access and is gone: processes that remember it must forget
 
 
 def leave(request) -> None:
-    request.session.pop(SESSION_KEY, None)
+    had_grant = request.session.pop(SESSION_KEY, None) is not None
     request.session.cycle_key()
+    if had_grant:
+        access_state.invalidate()  # processes that remember the old key as granted must forget it
+
+
+def session_closes_at(session) -> datetime.datetime | None:
+    """The session's fixed end (set by `grant`), or None when it only has a relative one."""
+    expiry = session.get("_session_expiry")
+    if not isinstance(expiry, str):
+        return None
+    try:
+        closes = datetime.datetime.fromisoformat(expiry)
+    except ValueError:
+        return None
+    return closes if closes.tzinfo is not None else None
 
 
 def is_members_page(page) -> bool:

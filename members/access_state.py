@@ -74,10 +74,14 @@ class PasswordSnapshot:
         return bool(version) and self.version == version and self.built_at <= now < self.due
 
     def accepts(self, generation: int, *, now: datetime.datetime) -> bool:
+        return self.until(generation, now=now) is not None
+
+    def until(self, generation: int, *, now: datetime.datetime) -> datetime.datetime | None:
+        """Until when `generation` opens the members area as far as this snapshot knows; None: not now."""
         if generation == self.head:
-            return True
+            return self.due
         until = self.grace.get(generation)
-        return until is not None and now < until
+        return min(until, self.due) if until is not None and now < until else None
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,10 @@ class PassSnapshot:
         return bool(version) and self.version == version and self.built_at <= now
 
     def accepts(self, *, now: datetime.datetime) -> bool:
-        return self.valid_until is not None and now < self.valid_until
+        return self.until(now=now) is not None
+
+    def until(self, *, now: datetime.datetime) -> datetime.datetime | None:
+        return self.valid_until if self.valid_until is not None and now < self.valid_until else None
 
 
 # The last snapshot this process read, used only while the shared version still matches it (the
@@ -100,19 +107,24 @@ _seen: dict[str, PasswordSnapshot] = {}
 
 
 def generation_grants_access(*, generation: int, now: datetime.datetime) -> bool:
+    return generation_access_until(generation=generation, now=now) is not None
+
+
+def generation_access_until(*, generation: int, now: datetime.datetime) -> datetime.datetime | None:
+    """Until when this password generation opens the members area (None: it does not now)."""
     version = _version({VERSION_KEY: _cache().get(VERSION_KEY)})
     snapshot = _seen.get(PASSWORDS_KEY)
     if snapshot is None or snapshot.version != version or now - snapshot.built_at >= _lifetime():
         snapshot = _cache().get(PASSWORDS_KEY)
     if snapshot is not None and snapshot.usable(version=version, now=now):
         _seen[PASSWORDS_KEY] = snapshot
-        return snapshot.accepts(generation, now=now)
+        return snapshot.until(generation, now=now)
     # The version was read before the database: a change committed meanwhile has written a
     # newer version, so what is stored below under the older one is never used.
     snapshot = _password_snapshot(version=version, now=now)
     if version:
         _cache().set(PASSWORDS_KEY, snapshot, _timeout())
-    return snapshot.accepts(generation, now=now)
+    return snapshot.until(generation, now=now)
 
 
 def _lifetime() -> datetime.timedelta:
@@ -135,6 +147,11 @@ def _password_snapshot(*, version: str, now: datetime.datetime) -> PasswordSnaps
 
 
 def pass_grants_access(*, pass_id: int, now: datetime.datetime) -> bool:
+    return pass_access_until(pass_id=pass_id, now=now) is not None
+
+
+def pass_access_until(*, pass_id: int, now: datetime.datetime) -> datetime.datetime | None:
+    """Until when this patient pass opens the members area (None: it does not now)."""
     from .models import PatientPass
 
     key = CARD_KEY.format(pass_id)
@@ -142,10 +159,10 @@ def pass_grants_access(*, pass_id: int, now: datetime.datetime) -> bool:
     snapshot = found.get(key)
     version = _version(found)
     if snapshot is not None and snapshot.usable(version=version, now=now):
-        return snapshot.accepts(now=now)
+        return snapshot.until(now=now)
     row = PatientPass.objects.filter(pk=pass_id).values("revoked_at", "valid_until").first()
     valid_until = row["valid_until"] if row and row["revoked_at"] is None else None
     snapshot = PassSnapshot(version=version, built_at=now, valid_until=valid_until)
     if version:
         _cache().set(key, snapshot, _timeout())
-    return snapshot.accepts(now=now)
+    return snapshot.until(now=now)

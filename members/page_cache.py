@@ -23,6 +23,7 @@ them at once on every process.
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -189,7 +190,26 @@ def stored_response(request) -> HttpResponse | None:
         if len(_seen) >= SEEN_LIMIT:
             _seen.clear()
         _seen[marker] = stored
-    return respond(request, stored)
+    response = respond(request, stored)
+    # What the WSGI fast path (members/fastpath.py) may remember of this answer.
+    response.members_fastpath = FastPathGrant(stored=stored, until=_grant_end(request))
+    return response
+
+
+@dataclass(frozen=True)
+class FastPathGrant:
+    stored: StoredPage
+    until: float | None  # Unix time until which this session's grant holds; None: ask every time
+
+
+def _grant_end(request) -> float | None:
+    """The earliest of: the grant's end, the session's fixed end, and the bound on any remembered
+    access answer (MEMBERS_ACCESS_CACHE_SECONDS, as for the access snapshots)."""
+    grant_until = getattr(request, "_members_grant_until", None)
+    closes = access.session_closes_at(request.session)
+    if grant_until is None or closes is None:
+        return None  # staff, or a session granted before grants had a fixed end
+    return min(grant_until.timestamp(), closes.timestamp(), time.time() + settings.MEMBERS_ACCESS_CACHE_SECONDS)
 
 
 class MembersPageCacheMiddleware:

@@ -160,6 +160,11 @@ FASTPATH_SECONDS = float(os.environ.get("FASTPATH_SECONDS", "1"))
 # Per process; the oldest entries make room.
 FASTPATH_MAX_BYTES = int(os.environ.get("FASTPATH_MAX_BYTES", str(16 * 1024 * 1024)))
 FASTPATH_MAX_ENTRIES = 1000
+# Granted members pages replayed in front of Django after the same access decision, which every
+# access change (rotation, revocation, leaving) or publish invalidates at once (members/fastpath.py).
+MEMBERS_FASTPATH = env_bool("MEMBERS_FASTPATH", True)
+MEMBERS_FASTPATH_MAX_SESSIONS = 50_000  # per process: a session key and a time each
+MEMBERS_FASTPATH_MAX_PAGES = 500
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -3,8 +3,6 @@
 import gzip
 import io
 import re
-import sys
-from dataclasses import dataclass
 from unittest import mock
 
 import pytest
@@ -16,6 +14,7 @@ from django.db import close_old_connections
 from clinic import fastpath
 from clinic.fastpath import FastPath, with_fast_path
 from clinic.page_cache import purge_page_cache
+from clinic.tests.wsgi_client import Clock, Counting, call
 from pages.models import ConditionPage
 
 PAGE = "/sciatica/"
@@ -28,75 +27,6 @@ SECURITY_HEADERS = (
     "x-frame-options",
     "cross-origin-opener-policy",
 )
-
-
-@dataclass
-class Answer:
-    status: str
-    headers: list[tuple[str, str]]
-    body: bytes
-
-    def header(self, name: str) -> str | None:
-        return next((value for key, value in self.headers if key.lower() == name.lower()), None)
-
-    def fields(self) -> dict[str, str]:
-        return {key.lower(): value for key, value in self.headers}
-
-
-def call(app, path=PAGE, *, method="GET", query="", host="testserver", scheme="http", headers=None) -> Answer:
-    environ = {
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "443" if scheme == "https" else "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.url_scheme": scheme,
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr,
-        "wsgi.version": (1, 0),
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-    }
-    if host is not None:
-        environ["HTTP_HOST"] = host
-    for name, value in (headers or {}).items():
-        environ["HTTP_" + name.upper().replace("-", "_")] = value
-    seen = {}
-
-    def start_response(status, response_headers, exc_info=None):
-        seen["status"], seen["headers"] = status, list(response_headers)
-
-    result = app(environ, start_response)
-    try:
-        body = b"".join(result)
-    finally:
-        if hasattr(result, "close"):
-            result.close()
-    return Answer(seen["status"], seen["headers"], body)
-
-
-class Counting:
-    """The inner WSGI app, counting how often a request got past the fast path."""
-
-    def __init__(self, app):
-        self.app = app
-        self.calls = 0
-
-    def __call__(self, environ, start_response):
-        self.calls += 1
-        return self.app(environ, start_response)
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 def storable_app(headers=None, status="200 OK", body=b"<p>page</p>"):
@@ -408,12 +338,17 @@ def test_the_scheme_in_the_key_is_djangos(settings, clock, forwarded, url_scheme
     environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "wsgi.url_scheme": url_scheme, "wsgi.input": io.BytesIO()}
     if forwarded is not None:
         environ["HTTP_X_FORWARDED_PROTO"] = forwarded
-    assert fast.scheme(environ) == WSGIRequest(environ).scheme
+    assert fast.location.scheme(environ) == WSGIRequest(environ).scheme
 
 
 def test_the_wsgi_entry_point_serves_through_the_fast_path():
     from clinic import wsgi
 
-    assert isinstance(wsgi.application, FastPath)
-    assert wsgi.application.app is wsgi.django_application
+    from members.fastpath import MembersFastPath
+
+    # Granted members pages first (it lets a request without a session through at once), then
+    # public page-cache hits, then Django.
+    assert isinstance(wsgi.application, MembersFastPath)
+    assert isinstance(wsgi.application.app, FastPath)
+    assert wsgi.application.app.app is wsgi.django_application
     assert isinstance(wsgi.django_application, WSGIHandler)

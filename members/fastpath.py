@@ -1,0 +1,231 @@
+"""A WSGI fast path for granted members: a members page from process memory, revocation still at once.
+
+Django answers a granted members request from the stored copy (members/page_cache.py) after the
+access check; that is about a millisecond of middleware. This wrapper remembers two things from
+such an answer and replays it in microseconds:
+
+- the page: the stored copy's HTML around its CSRF marker and the headers Django sent, by the
+  raw request location (scheme, host, port, path as sent; see clinic.fastpath.RequestLocation);
+- the session: that this session key was granted, and until when (the grant's end, the session's
+  fixed end and MEMBERS_ACCESS_CACHE_SECONDS, whichever comes first; see page_cache._grant_end).
+
+Both are tagged with the members access version (members.access_state.VERSION_KEY), read from
+the shared page cache alias on every request, as Django's own access check does. Every change
+that can close a session or change a page writes a new version: a password rotation, a pass
+revoked, the policy, leaving the members area, staff signing in or out from a granted session,
+and every page-cache purge (which clears the alias the version lives in). So a revocation counts
+at once on every process, and the fast path keeps nothing Django would not decide the same way.
+
+What a replay does differently from Django, on purpose: the CSRF token is masked here (same
+format and secret as Django's, from the request's own `csrftoken` cookie, which must be present
+and well formed), and the `csrftoken` cookie is not re-sent (Django re-sends it on every response
+that renders a token, to push its expiry a year out; the next request Django answers does it).
+
+gzip: the page is compressed once, in pieces that each end on a byte boundary (Z_SYNC_FLUSH); the
+CSRF input goes between them as an uncompressed ("stored") deflate block, so each response costs
+one CRC over the page instead of a compression, and the token is never compressed together with
+the page (nothing for BREACH to measure, like Django's random gzip padding).
+
+Requests that do not fit (no session or CSRF cookie, a query string, a method other than GET and
+HEAD, a version that does not match, a session or page not seen under it) go to Django unchanged.
+MEMBERS_FASTPATH=0 turns it off.
+"""
+
+import os
+import struct
+import threading
+import time
+import zlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http.cookie import parse_cookie
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+
+from clinic.fastpath import RequestLocation, accepts_gzip
+from clinic.logging import choose_request_id
+
+from .access_state import VERSION_KEY
+
+# Headers Django sends that belong to one response, or that this path writes itself.
+_PER_RESPONSE = {"content-length", "content-encoding", "set-cookie", "x-request-id", "date"}
+_CHARS = CSRF_ALLOWED_CHARS
+_INDEX = {char: index for index, char in enumerate(_CHARS)}
+_UNBIASED = 256 - 256 % len(_CHARS)  # bytes at or above it would favour the first letters
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # no name, no time, unknown OS
+_INPUT = '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+
+
+def with_members_fast_path(app):
+    return MembersFastPath(app) if settings.MEMBERS_FASTPATH else app
+
+
+def mask_secret(secret: str) -> str:
+    """Django's `_mask_cipher_secret` (a random mask, then the secret shifted by it), faster."""
+    picks: list[int] = []
+    while len(picks) < CSRF_SECRET_LENGTH:
+        picks += [byte % len(_CHARS) for byte in os.urandom(40) if byte < _UNBIASED]
+    picks = picks[:CSRF_SECRET_LENGTH]
+    mask = "".join([_CHARS[pick] for pick in picks])
+    cipher = "".join([_CHARS[(_INDEX[char] + pick) % len(_CHARS)] for char, pick in zip(secret, picks, strict=True)])
+    return mask + cipher
+
+
+def is_csrf_secret(value: str | None) -> bool:
+    """A cookie Django would keep as it is (anything else makes it issue a new one)."""
+    return value is not None and len(value) == CSRF_SECRET_LENGTH and all(char in _INDEX for char in value)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    version: str
+    status: str
+    headers: list[tuple[str, str]]
+    parts: list[bytes]  # the HTML split at the CSRF marker
+    deflated: list[bytes]  # each part compressed on its own, the last one finishing the stream
+    prefix_crc: int  # CRC-32 of parts[0]
+
+    @classmethod
+    def build(cls, *, version: str, status: str, headers: list, html: str, marker: str) -> "Page":
+        parts = [part.encode() for part in html.split(marker)]
+        deflated = []
+        for index, part in enumerate(parts):
+            compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+            last = index == len(parts) - 1
+            deflated.append(compressor.compress(part) + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH))
+        return cls(version, status, headers, parts, deflated, zlib.crc32(parts[0]))
+
+    def body(self, csrf_input: bytes) -> bytes:
+        return csrf_input.join(self.parts)
+
+    def gzip_body(self, csrf_input: bytes) -> bytes:
+        stored = b"\x00" + struct.pack("<HH", len(csrf_input), len(csrf_input) ^ 0xFFFF) + csrf_input
+        chunks = [_GZIP_HEADER, self.deflated[0]]
+        crc = self.prefix_crc
+        size = len(self.parts[0])
+        for part, deflated in zip(self.parts[1:], self.deflated[1:], strict=True):
+            crc = zlib.crc32(part, zlib.crc32(csrf_input, crc))
+            size += len(csrf_input) + len(part)
+            chunks += [stored, deflated]
+        chunks.append(struct.pack("<II", crc, size & 0xFFFFFFFF))
+        return b"".join(chunks)
+
+
+class MembersFastPath:
+    def __init__(self, app, *, max_sessions=None, max_pages=None, clock=time.time):
+        self.app = app
+        self.clock = clock
+        self.max_sessions = max_sessions or settings.MEMBERS_FASTPATH_MAX_SESSIONS
+        self.max_pages = max_pages or settings.MEMBERS_FASTPATH_MAX_PAGES
+        self.location = RequestLocation()
+        self.trust_proxy = settings.TRUSTED_PROXY_COUNT > 0
+        self.session_cookie = settings.SESSION_COOKIE_NAME
+        self.csrf_cookie = settings.CSRF_COOKIE_NAME
+        self._needle = self.session_cookie + "="
+        self._version: str | None = None
+        self._sessions: dict[str, float] = {}  # session key -> granted until (Unix time)
+        self._pages: dict[tuple, Page] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        cookie_header = environ.get("HTTP_COOKIE", "")
+        if self._needle not in cookie_header or environ.get("QUERY_STRING"):
+            return self.app(environ, start_response)
+        method = environ.get("REQUEST_METHOD")
+        if method not in ("GET", "HEAD"):
+            return self.app(environ, start_response)
+        cookies = parse_cookie(cookie_header)
+        session_key = cookies.get(self.session_cookie)
+        secret = cookies.get(self.csrf_cookie)
+        if not session_key or not is_csrf_secret(secret):
+            return self.app(environ, start_response)
+        version = caches[settings.PAGE_CACHE_ALIAS].get(VERSION_KEY)
+        if version is None:
+            return self.app(environ, start_response)  # nothing to compare with (outage, just purged)
+        if version != self._version:
+            self._forget(version)
+        key = self.location.key(environ)
+        page = self._pages.get(key)
+        until = self._sessions.get(session_key)
+        if page is not None and until is not None and page.version == version and self.clock() < until:
+            return self._replay(page, secret, environ, start_response)
+        if method != "GET":
+            return self.app(environ, start_response)
+        return self._fill(key, session_key, secret, version, environ, start_response)
+
+    def _replay(self, page: Page, secret: str, environ, start_response):
+        csrf_input = _INPUT.format(mask_secret(secret)).encode()
+        headers = page.headers.copy()
+        if accepts_gzip(environ):
+            body = page.gzip_body(csrf_input)
+            headers.append(("Content-Encoding", "gzip"))
+        else:
+            body = page.body(csrf_input)
+        headers.append(("Content-Length", str(len(body))))
+        headers.append(
+            ("X-Request-ID", choose_request_id(offered=environ.get("HTTP_X_REQUEST_ID"), trust_proxy=self.trust_proxy))
+        )
+        start_response(page.status, headers)
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
+
+    def _fill(self, key, session_key, secret, version, environ, start_response):
+        captured = []
+
+        def capture(status, headers, exc_info=None):
+            captured[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
+        started = self.clock()
+        result = self.app(environ, capture)
+        grant = getattr(result, "members_fastpath", None)
+        if grant is None or not captured or not self._rememberable(*captured, secret=secret):
+            return result
+        status, headers = captured
+        page = Page.build(
+            version=version,
+            status=status,
+            headers=[(name, value) for name, value in headers if name.lower() not in _PER_RESPONSE],
+            html=grant.stored.html,
+            marker=grant.stored.marker,
+        )
+        with self._lock:
+            if version != self._version:
+                return result  # another request saw a newer version meanwhile
+            if len(self._pages) >= self.max_pages:
+                self._pages.clear()
+            self._pages[key] = page
+            if grant.until is not None and grant.until > started:
+                if len(self._sessions) >= self.max_sessions:
+                    self._sessions.clear()
+                self._sessions[session_key] = grant.until
+        return result
+
+    def _rememberable(self, status: str, headers: list, *, secret: str) -> bool:
+        """A 200 that set no cookie but the request's own CSRF secret again (the session kept its key)."""
+        if not status.startswith("200 "):
+            return False
+        for name, value in headers:
+            lower = name.lower()
+            if lower in ("etag", "last-modified"):
+                return False
+            if lower == "set-cookie" and not value.lstrip().startswith(f"{self.csrf_cookie}={secret};"):
+                return False
+        return True
+
+    def _forget(self, version: str) -> None:
+        with self._lock:
+            if version != self._version:
+                self._version = version
+                self._sessions.clear()
+                self._pages.clear()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._version = None
+            self._sessions.clear()
+            self._pages.clear()
+
+    @property
+    def sizes(self) -> tuple[int, int]:
+        return len(self._sessions), len(self._pages)
