@@ -343,7 +343,6 @@ def test_the_scheme_in_the_key_is_djangos(settings, clock, forwarded, url_scheme
 
 def test_the_wsgi_entry_point_serves_through_the_fast_path():
     from clinic import wsgi
-
     from members.fastpath import MembersFastPath
 
     # Granted members pages first (it lets a request without a session through at once), then
