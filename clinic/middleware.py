@@ -1,6 +1,7 @@
 """Project-wide middleware: the public page cache, the clinic's time zone, CSP and headers."""
 
 import functools
+import time
 import zoneinfo
 
 from csp.constants import HEADER, HEADER_REPORT_ONLY
@@ -11,9 +12,17 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import get_cache_key, get_max_age, patch_cache_control, patch_response_headers
+from django.utils.http import parse_http_date_safe
 
-from clinic.page_cache import bind_generation, remember, unbind_generation
+from clinic.page_cache import (
+    bind_generation,
+    local_get,
+    local_set,
+    remember,
+    request_generation,
+    unbind_generation,
+)
 
 
 def is_page_cacheable(request) -> bool:
@@ -50,32 +59,108 @@ def is_admin_request(request) -> bool:
     return request.path_info.startswith(settings.ADMIN_PATH_PREFIXES) or is_admin_preview(request)
 
 
-class PageCacheFetchMiddleware(FetchFromCacheMiddleware):
+# Set on a request whose page cache generation PageCacheGenerationMiddleware bound.
+GENERATION_BOUND = "_page_cache_generation_bound"
+
+
+class PageCacheGenerationMiddleware:
+    """Read the page cache generation once, before the page cache, for the requests it may answer.
+
+    A stored page is kept under the generation its request started with (`page_key_prefix`), and
+    every purge writes a new one: a page rendered by a request that began before a purge is stored
+    where no request that begins after it looks, so it cannot be served once the purge is done.
+    Other requests get their generation from ClinicTimezoneMiddleware, as before (a members copy
+    or an admin page pays no read here)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not is_page_cacheable(request):
+            return self.get_response(request)
+        token = bind_generation()
+        setattr(request, GENERATION_BOUND, True)
+        try:
+            return self.get_response(request)
+        finally:
+            unbind_generation(token)
+
+
+class _PerGenerationKeys:
+    """Django's cache middleware builds every key from `self.key_prefix`: here it names the
+    generation this request started under. Only read once `request_generation()` is known."""
+
+    @property
+    def key_prefix(self) -> str:
+        return page_key_prefix(request_generation())
+
+    @key_prefix.setter
+    def key_prefix(self, value) -> None:
+        pass  # Django's __init__ sets it from settings; the generation decides instead
+
+
+def page_key_prefix(generation: str | None) -> str:
+    return f"page.{generation}"
+
+
+class _HeaderLists:
+    """Django's per-URL header lists (which request headers a stored page varies on), also kept
+    in process memory for the generation, so a hit reads only the token and the page."""
+
+    def __init__(self, cache):
+        self.cache = cache
+
+    def get(self, key):
+        headers = local_get(key)
+        if headers is None:
+            headers = self.cache.get(key)
+            if headers is not None:
+                local_set(key, headers)
+        return headers
+
+
+class PageCacheFetchMiddleware(_PerGenerationKeys, FetchFromCacheMiddleware):
     """Serve a stored public page before any session, database or template work."""
 
     def __init__(self, get_response):
         super().__init__(get_response)
         self.cache_alias = settings.PAGE_CACHE_ALIAS
-        self.key_prefix = "page"
 
     def process_request(self, request):
         if not is_page_cacheable(request):
             request._cache_update_cache = False
             return None
-        response = super().process_request(request)
-        if response is not None:
-            response["X-Page-Cache"] = "hit"
+        request._cache_update_cache = True
+        if request_generation() is None:
+            # The token cannot be read (cache down) or was never bound: no stored page can be
+            # told current, so none is served (and PageCacheUpdateMiddleware stores none).
+            return None
+        response = self.stored(request, "GET")
+        if response is None and request.method == "HEAD":
+            response = self.stored(request, "HEAD")
+        if response is None:
+            return None
+        # Django's own Age estimate (FetchFromCacheMiddleware).
+        if (max_age := get_max_age(response)) is not None and (
+            expires := parse_http_date_safe(response["Expires"])
+        ) is not None:
+            response["Age"] = max(0, max_age - (expires - int(time.time())))
+        request._cache_update_cache = False
+        response["X-Page-Cache"] = "hit"
         return response
 
+    def stored(self, request, method):
+        key = get_cache_key(request, self.key_prefix, method, cache=_HeaderLists(self.cache))
+        return None if key is None else self.cache.get(key)
 
-class PageCacheUpdateMiddleware(UpdateCacheMiddleware):
+
+class PageCacheUpdateMiddleware(_PerGenerationKeys, UpdateCacheMiddleware):
     """Store public pages and mark them `public` so a CDN or proxy may keep them too."""
 
     def __init__(self, get_response):
         super().__init__(get_response)
         self.cache_alias = settings.PAGE_CACHE_ALIAS
         self.cache_timeout = settings.PAGE_CACHE_SECONDS
-        self.key_prefix = "page"
 
     def process_response(self, request, response):
         if not getattr(request, "_cache_update_cache", False):
@@ -99,6 +184,11 @@ class PageCacheUpdateMiddleware(UpdateCacheMiddleware):
             # per cookie header, or none at all; the page does not depend on cookies.
             drop_vary(response, "Cookie")
             patch_cache_control(response, public=True)
+            if request_generation() is None:
+                # Without a generation (cache unreadable, or this request purged) the page is not
+                # stored, and not marked as stored, so the WSGI fast path does not keep it either.
+                patch_response_headers(response, self.cache_timeout)
+                return response
             response["X-Page-Cache"] = "miss"
         return super().process_response(request, response)
 
@@ -132,7 +222,8 @@ class ClinicTimezoneMiddleware:
 
         from pages.models import ClinicSettings
 
-        generation = bind_generation()
+        # Bound already for a request the page cache may answer (PageCacheGenerationMiddleware).
+        generation = None if getattr(request, GENERATION_BOUND, False) else bind_generation()
         find_site_cached(request)
         try:
             # Before the first Wagtail site exists (fresh or flushed database) there are no
@@ -147,7 +238,8 @@ class ClinicTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
-            unbind_generation(generation)
+            if generation is not None:
+                unbind_generation(generation)
 
 
 def find_site_cached(request):

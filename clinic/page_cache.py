@@ -8,6 +8,12 @@ checks, fragments) are also kept in process memory, tagged with the cache's *gen
 random token stored in the alias itself. A purge clears the alias and writes a new token, so each
 process reads one key per request (the token) and drops its whole memory copy when it changed:
 a publish shows at once on every worker, whatever process handled it.
+
+The same token names where a request's shared entries go: fragments and routes (`shared_key`)
+and stored pages (the key prefix of clinic/middleware.py's page cache). A request reads it before
+it reads any content, so whatever a request that began before a purge stores lands under the old
+token, where no request that begins after the purge looks: its old content cannot be served
+after the purge, however late it is written. Such leftovers expire with PAGE_CACHE_SECONDS.
 """
 
 import copy
@@ -90,6 +96,12 @@ def bind_generation():
 
 def unbind_generation(token) -> None:
     _request_generation.reset(token)
+
+
+def request_generation() -> str | None:
+    """The generation this request started under; None outside a request, when the shared
+    cache could not be read, or once this request purged."""
+    return _request_generation.get()
 
 
 def local_get(key: str):

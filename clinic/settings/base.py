@@ -62,7 +62,9 @@ MIDDLEWARE = [
     # BREACH); the page cache, inside it, stores the plain text.
     "django.middleware.gzip.GZipMiddleware",
     # The page cache sits outermost so a hit skips sessions, database and templates;
-    # the headers below were applied when the page was stored.
+    # the headers below were applied when the page was stored. Stored pages are kept per
+    # page cache generation, read first (see the middleware).
+    "clinic.middleware.PageCacheGenerationMiddleware",
     "clinic.middleware.PageCacheUpdateMiddleware",
     "clinic.middleware.PageCacheFetchMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -1,5 +1,6 @@
 """The WSGI fast path (clinic/fastpath.py), driven at the WSGI level like granian drives it."""
 
+import contextvars
 import gzip
 import io
 import re
@@ -11,7 +12,7 @@ from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
-from clinic import fastpath
+from clinic import fastpath, page_cache
 from clinic.fastpath import FastPath, with_fast_path
 from clinic.page_cache import purge_page_cache
 from clinic.tests.wsgi_client import Clock, Counting, call
@@ -300,6 +301,44 @@ def test_a_publish_in_another_process_shows_within_the_bound(django_app, demo_co
     assert b"Sciatica, revised" not in call(fast).body  # stale, within the bound
     clock.now += 0.5
     assert b"Sciatica, revised" in call(fast).body
+
+
+@pytest.mark.django_db
+def test_a_page_rendered_before_another_process_purged_is_gone_after_the_bound(django_app, demo_content, clock):
+    """Another process publishes while this one renders the old page: the fast path may replay
+    that answer for its bound (it cannot see the purge), but Django never serves it again."""
+    real_serve = ConditionPage.serve
+
+    def serve_then_publish_elsewhere(self, request, *args, **kwargs):
+        response = real_serve(self, request, *args, **kwargs)
+        response.render()
+        page = ConditionPage.objects.get(slug="sciatica")
+        page.title = "Sciatica, revised"
+        revision = page.save_revision()
+        # Another process: our fast-path entries stay, and the running request's state is its own.
+        with mock.patch.object(fastpath, "clear_local"):
+            contextvars.copy_context().run(revision.publish)
+        return response
+
+    inner = django_app()
+    fast = FastPath(inner, seconds=1, clock=clock)
+    with mock.patch.object(ConditionPage, "serve", autospec=True, side_effect=serve_then_publish_elsewhere):
+        assert b"Sciatica, revised" not in call(fast).body
+    clock.now += 0.5
+    assert b"Sciatica, revised" not in call(fast).body  # stale, within the bound
+    clock.now += 0.5
+    fresh = call(fast)
+    assert b"Sciatica, revised" in fresh.body and fresh.header("X-Page-Cache") == "miss"
+
+
+@pytest.mark.django_db
+def test_without_a_readable_generation_the_fast_path_keeps_nothing(django_app, demo_content, clock):
+    inner = django_app()
+    fast = FastPath(inner, seconds=1, clock=clock)
+    with mock.patch.object(page_cache, "current_generation", return_value=None):
+        answers = [call(fast) for _ in range(2)]
+    assert inner.calls == 2 and len(fast) == 0
+    assert all(answer.status == "200 OK" and answer.header("X-Page-Cache") is None for answer in answers)
 
 
 def test_a_purge_during_a_request_keeps_its_answer_out(clock):
