@@ -6,7 +6,6 @@ appointments' bookings once those apps are merged (the test needs no change for 
 """
 
 import io
-import shutil
 import tarfile
 
 import pytest
@@ -23,12 +22,6 @@ def dump_everything() -> str:
     # Every table except sessions (none exist here, and they are not content).
     call_command("dumpdata", "--all", "--indent", "0", "--exclude", "sessions", stdout=out)
     return out.getvalue()
-
-
-@pytest.fixture
-def backups_possible():
-    if connection.vendor == "postgresql" and not (shutil.which("pg_dump") and shutil.which("pg_restore")):
-        pytest.skip("pg_dump/pg_restore are not installed (apt-get install postgresql-client)")
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
