@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from backends import BackendError, describe, describe_database, from_environ, redis_db  # noqa: E402
-from checks import end_of_run_checks  # noqa: E402
+from checks import end_of_run_checks, passed  # noqa: E402
 
 
 def test_without_urls_the_runs_use_a_throwaway_sqlite_copy():
@@ -80,7 +80,7 @@ def checks_of(**changes):
         "statuses": {"200": 900, "201": 100},
         "offered": 100,
         "outcome": {"bookings": 100, "slots": 100, "outbox": {"SUCCESSFUL": 205}},
-        "in_flight": 20,
+        "sent": 100,
         "every_slot": True,
     }
     run.update(changes)
@@ -102,25 +102,40 @@ def test_a_clean_run_passes_every_check():
     ("changes", "failed"),
     [
         ({"socket_errors": 3}, ["no socket error"]),
-        ({"statuses": {"200": 900, "201": 99, "503": 1}, "in_flight": 1}, ["responses"]),
-        # The Lua script's count missing: nothing proves the run, nor that the bookings answered 201.
-        ({"statuses": {}}, ["responses", "every 201 stored"]),
+        ({"statuses": {"200": 900, "201": 99, "503": 1}}, ["responses"]),
+        ({"statuses": {}}, ["responses"]),  # the Lua script's count missing: nothing proves the run
         ({"outcome": {"bookings": 100, "slots": 99, "outbox": {"SUCCESSFUL": 205}}}, ["no slot booked twice"]),
-        ({"statuses": {"200": 899, "201": 101}}, ["every 201 stored"]),  # a 201 whose booking is not there
+        ({"statuses": {"200": 899, "201": 101}, "sent": 101}, ["every 201 stored"]),  # a 201 not stored
+        ({"sent": 99}, ["every 201 stored"]),  # more stored than the script sent
+        ({"sent": -1}, ["every 201 stored"]),  # the script's count of POSTs missing
         ({"outcome": {"bookings": 100, "slots": 100, "outbox": {"SUCCESSFUL": 200, "READY": 5}}}, ["outbox drained"]),
         ({"outcome": {"bookings": 100, "slots": 100, "outbox": {"SUCCESSFUL": 204, "FAILED": 1}}}, ["outbox drained"]),
         ({"outcome": {"bookings": 100, "slots": 100, "outbox": {}}}, ["outbox drained"]),  # no worker ran
-        ({"offered": 120}, ["every free slot booked"]),
+        ({"offered": 120, "sent": 120}, ["every free slot booked"]),
     ],
 )
 def test_each_check_fails_on_its_own(changes, failed):
     results = checks_of(**changes)
-    assert [name for name, ok in results.items() if not ok] == failed
+    assert [name for name, ok in results.items() if ok is False] == failed
 
 
 def test_a_booking_in_flight_at_the_stop_is_not_a_lost_one():
     outcome = {"bookings": 101, "slots": 101, "outbox": {"SUCCESSFUL": 207}}
-    assert checks_of(outcome=outcome, offered=101)["every 201 stored"] is True
+    assert checks_of(outcome=outcome, offered=101, sent=101)["every 201 stored"] is True
+
+
+def test_a_run_too_short_to_offer_every_slot_says_so_without_failing():
+    checks = end_of_run_checks(
+        socket_errors=0,
+        statuses={"200": 2894, "201": 316},
+        offered=505,
+        outcome={"bookings": 322, "slots": 322, "outbox": {"SUCCESSFUL": 645}},
+        sent=322,
+        every_slot=True,
+    )
+    assert [(check.name, check.ok) for check in checks][-1] == ("every free slot booked", None)
+    assert "sent only 322 booking POSTs" in checks[-1].detail
+    assert passed(checks)
 
 
 def test_the_soak_need_not_book_every_slot():
