@@ -99,6 +99,10 @@ end
 
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
+  -- The first unexpected answer's body, so a failed run says why (e.g. a booking's 400 errors).
+  if (status < 200 or status >= 400) and first_bad == nil then
+    first_bad = status .. " " .. string.sub(body or "", 1, 300)
+  end
 end
 
 function done(summary, latency, requests)
@@ -109,6 +113,10 @@ function done(summary, latency, requests)
       total[code] = (total[code] or 0) + n
     end
     sent = sent + thread:get("booked")
+    local bad = thread:get("first_bad")
+    if bad then
+      io.write("FIRST_BAD " .. (string.gsub(bad, "%s+", " ")) .. "\n")
+    end
   end
   -- Booking POSTs sent, answered or not: the end-of-run checks compare the stored bookings with it.
   io.write("BOOKINGS_SENT " .. sent .. "\n")
