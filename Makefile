@@ -73,12 +73,15 @@ bench: install-test
 	$(BIN)/python bench/run.py
 
 # 100 concurrent clients for 60 s against the production stack (2 workers); stops by itself.
+# On a throwaway SQLite copy, or on PostgreSQL/Redis when DATABASE_URL/REDIS_URL are given, e.g.
+#   make load DATABASE_URL=postgres://postgres@127.0.0.1:5432/clinic_bench REDIS_URL=redis://127.0.0.1:6379/13
+# LOAD_ARGS / SOAK_ARGS pass options on (a short try: LOAD_ARGS="--seconds 15 --connections 20").
 load: install-test
-	$(BIN)/python bench/load.py
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 # 10 minutes of steady load; fails if resident memory grows by more than 10%.
 soak: install-test
-	$(BIN)/python bench/soak.py
+	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
 lock:
 	./scripts/lock.sh

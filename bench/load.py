@@ -15,6 +15,7 @@ error or any status outside 2xx/3xx, counted per status by the Lua script.
 """
 
 import argparse
+import datetime as dt
 import json
 import os
 import re
@@ -26,6 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from backends import BackendError, Backends, describe, ensure_database, from_environ, remove_bench_bookings  # noqa: E402
+from checks import end_of_run_checks, outcome, passed, report  # noqa: E402
 from common import (  # noqa: E402
     APP_PORT,
     PYTHON,
@@ -96,15 +99,27 @@ end
 
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
+  -- The first unexpected answer's body, so a failed run says why (e.g. a booking's 400 errors).
+  if (status < 200 or status >= 400) and first_bad == nil then
+    first_bad = status .. " " .. string.sub(body or "", 1, 300)
+  end
 end
 
 function done(summary, latency, requests)
   local total = {}
+  local sent = 0
   for _, thread in ipairs(threads) do
     for code, n in pairs(thread:get("statuses")) do
       total[code] = (total[code] or 0) + n
     end
+    sent = sent + thread:get("booked")
+    local bad = thread:get("first_bad")
+    if bad then
+      io.write("FIRST_BAD " .. (string.gsub(bad, "%s+", " ")) .. "\n")
+    end
   end
+  -- Booking POSTs sent, answered or not: the end-of-run checks compare the stored bookings with it.
+  io.write("BOOKINGS_SENT " .. sent .. "\n")
   local parts = {}
   for code, n in pairs(total) do
     table.insert(parts, '"' .. code .. '": ' .. n)
@@ -139,12 +154,10 @@ def main() -> int:
     parser.add_argument("--server", default="granian-wsgi")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    database = VAR / f"load-{os.getpid()}.sqlite3"
-    env = production_env(SQLITE_PATH=str(database), APPOINTMENTS_API_BOOKINGS_PER_MINUTE="1000000")
-    try:
-        prepare_site(env)
-        slots = free_slots(env)
-        with mixed_stack(env, args.server, args.workers) as stack:
+    with bench_site("load") as site:
+        slots = free_slots(site.env)
+        since = dt.datetime.now(dt.UTC).isoformat()
+        with mixed_stack(site.env, args.server, args.workers) as stack:
             result = wrk(
                 stack.base + "/",
                 seconds=args.seconds,
@@ -152,19 +165,64 @@ def main() -> int:
                 threads=THREADS,
                 script=write_script(stack.cookie, slots),
             )
-        booked, outbox = _count(env), outbox_statuses(env)
-    finally:
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(database) + suffix).unlink(missing_ok=True)
+            after = outcome(site.env, since=since, drain_seconds=DRAIN_SECONDS, python=PYTHON, root=ROOT)
     print(result.raw)
-    statuses, bad = statuses_of(result.raw)
-    print(
-        f"load: {args.connections} clients x {args.seconds} s on {args.server} ({args.workers} workers): "
-        f"{result.requests} requests, {result.requests_per_second:.0f} req/s, mean latency "
-        f"{result.latency_ms_avg:.1f} ms, {result.errors} socket errors; statuses {statuses}; "
-        f"bookings stored {booked} of {len(slots)} free slots offered; outbox {outbox}"
+    statuses, _bad = statuses_of(result.raw)
+    checks = end_of_run_checks(
+        socket_errors=result.errors,
+        statuses=statuses,
+        offered=len(slots),
+        outcome=after,
+        sent=bookings_sent(result.raw),
+        every_slot=True,
     )
-    return 0 if result.errors == 0 and not bad and statuses else 1
+    print(
+        f"load: {args.connections} clients x {args.seconds} s on {args.server} ({args.workers} workers); "
+        f"{site.line}: {result.requests} requests, {result.requests_per_second:.0f} req/s, mean latency "
+        f"{result.latency_ms_avg:.1f} ms, {result.errors} socket errors; statuses {statuses}; "
+        f"bookings stored {after['bookings']} of {len(slots)} free slots offered; outbox {after['outbox']}"
+    )
+    print("checks: " + report(checks))
+    return 0 if passed(checks) else 1
+
+
+# After wrk stops, how long the worker may take to send the last bookings' mail.
+DRAIN_SECONDS = 60
+
+
+@dataclass
+class Site:
+    env: dict
+    backends: Backends
+    chosen: dict[str, str]  # "database", "cache": what the app chose, in words
+
+    @property
+    def line(self) -> str:
+        return f"database {self.chosen['database']}; cache {self.chosen['cache']}"
+
+
+@contextmanager
+def bench_site(name: str):
+    """The demo site the run works on, prepared as `make serve` prepares it, on the database and
+    cache the environment names (bench/backends.py); a throwaway SQLite copy is deleted afterwards."""
+    try:
+        backends = from_environ(os.environ)
+    except BackendError as error:
+        raise SystemExit(f"{name}: {error}") from None
+    database = VAR / f"{name}-{os.getpid()}.sqlite3"
+    env = production_env(SQLITE_PATH=str(database), APPOINTMENTS_API_BOOKINGS_PER_MINUTE="1000000", **backends.env())
+    try:
+        created = backends.database_url and ensure_database(backends.database_url)
+        prepare_site(env)
+        removed = 0 if backends.throwaway_sqlite else remove_bench_bookings(env, python=PYTHON, root=ROOT)
+        site = Site(env, backends, describe(env, python=PYTHON, root=ROOT))
+        notes = ["created" if created else "", f"{removed} bookings of an earlier run removed" if removed else ""]
+        print(f"{name}: {site.line}" + "".join(f"; {note}" for note in notes if note), flush=True)
+        yield site
+    finally:
+        if backends.throwaway_sqlite:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(database) + suffix).unlink(missing_ok=True)
 
 
 @dataclass
@@ -210,14 +268,6 @@ def start_worker(env: dict) -> Server:
     return Server(process, 0)
 
 
-def outbox_statuses(env) -> dict[str, int]:
-    import sqlite3
-
-    with sqlite3.connect(env["SQLITE_PATH"]) as db:
-        rows = db.execute("SELECT status, count(*) FROM django_tasks_database_dbtaskresult GROUP BY status")
-        return dict(rows.fetchall())
-
-
 def statuses_of(raw: str) -> tuple[dict[str, int], dict[str, int]]:
     """Every status the Lua script counted, and those outside 2xx/3xx."""
     match = re.search(r"STATUSES (\{.*\})", raw)
@@ -225,11 +275,10 @@ def statuses_of(raw: str) -> tuple[dict[str, int], dict[str, int]]:
     return statuses, {code: n for code, n in statuses.items() if not 200 <= int(code) < 400}
 
 
-def _count(env) -> int:
-    import sqlite3
-
-    with sqlite3.connect(env["SQLITE_PATH"]) as db:
-        return db.execute("SELECT count(*) FROM appointments_appointment WHERE email LIKE 'load%'").fetchone()[0]
+def bookings_sent(raw: str) -> int:
+    """Booking POSTs the Lua script sent (-1 if it did not say: the checks then fail)."""
+    match = re.search(r"BOOKINGS_SENT (\d+)", raw)
+    return int(match.group(1)) if match else -1
 
 
 if __name__ == "__main__":
