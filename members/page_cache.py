@@ -36,6 +36,7 @@ from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.models import Site
 
+from clinic.page_cache import current_generation, request_generation
 from pages.fragments import is_preview
 
 from . import access
@@ -80,18 +81,23 @@ def may_use_copy(request) -> bool:
     )
 
 
-def page_key(page, site) -> str | None:
+# Both keys hold the page cache generation the request read before anything else (purges write a
+# new one), so a copy or path entry written by a request that began before a purge is never read
+# after it, however late it is written.
+
+
+def page_key(page, site, generation: str) -> str | None:
     if site is None or page.live_revision_id is None:
         return None
-    return f"members-page:{page.pk}:{page.live_revision_id}:{translation.get_language()}:{site.pk}"
+    return f"members-page:{generation}:{page.pk}:{page.live_revision_id}:{translation.get_language()}:{site.pk}"
 
 
-def route_key(request) -> str:
+def route_key(request, generation: str) -> str:
     # By host and port as sent (what Wagtail picks the site by), so no site lookup is needed;
     # every site change purges the alias.
     host = split_domain_port(request._get_raw_host())[0]
     digest = hashlib.sha256(request.path_info.encode()).hexdigest()[:32]
-    return f"members-route:{host}:{request.get_port()}:{translation.get_language()}:{digest}"
+    return f"members-route:{generation}:{host}:{request.get_port()}:{translation.get_language()}:{digest}"
 
 
 def csrf_input(request) -> str:
@@ -108,8 +114,11 @@ def serve_page(page, request, render) -> HttpResponse:
     """Called by MembersPageMixin.serve once the gate has let the request through."""
     if not may_use_copy(request):
         return make_private(render())
+    generation = request_generation()
+    if generation is None:
+        return make_private(render())  # the shared cache cannot say what is current: keep nothing
     site = Site.find_for_request(request)
-    key = page_key(page, site)
+    key = page_key(page, site, generation)
     if key is None:
         return make_private(render())
     cache = _cache()
@@ -119,7 +128,7 @@ def serve_page(page, request, render) -> HttpResponse:
         if stored is None:
             return make_private(response)
         cache.set(key, stored, settings.PAGE_CACHE_SECONDS)
-    _remember_route(page, request, key, stored)
+    _remember_route(page, request, key, stored, generation)
     return respond(request, stored)
 
 
@@ -149,12 +158,12 @@ def only_skippable_hooks() -> bool:
     return True
 
 
-def _remember_route(page, request, key: str, stored: StoredPage) -> None:
+def _remember_route(page, request, key: str, stored: StoredPage, generation: str) -> None:
     route = getattr(request, "_wagtail_route_for_request", None)
     if route is None or route.page is not page or route.args or route.kwargs or request.GET:
         return
     cache = _cache()
-    path_key = route_key(request)
+    path_key = route_key(request, generation)
     entry = (key, stored.marker)
     if cache.get(path_key) == entry or not only_skippable_hooks():
         return
@@ -173,8 +182,11 @@ def stored_response(request) -> HttpResponse | None:
         return None  # no session, no grant
     if request.path_info.startswith(settings.ADMIN_PATH_PREFIXES):
         return None
+    generation = current_generation()
+    if generation is None:
+        return None
     cache = _cache()
-    entry = cache.get(route_key(request))
+    entry = cache.get(route_key(request, generation))
     if entry is None:
         return None
     # The access check, on every request and before the copy is read; without access the

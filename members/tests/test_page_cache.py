@@ -46,11 +46,14 @@ def granted(**client_options) -> Client:
 def stored_copies() -> list:
     cache = caches[settings.PAGE_CACHE_ALIAS]
     article = MembersArticlePage.objects.get(slug="toldts-fascia")
-    key = f"members-page:{article.pk}:{article.live_revision_id}:"
+    # members-page:<generation>:<page>:<revision>:...
+    tail = f":{article.pk}:{article.live_revision_id}:"
     if hasattr(cache, "_cache") and isinstance(cache._cache, dict):  # locmem
-        return [cache.get(k.split(":", 2)[2]) for k in list(cache._cache) if key in k]
-    client = cache._cache.get_client()  # CI's second run: Redis
-    return [cache.get(k.decode().split(":", 2)[2]) for k in client.scan_iter(match=cache.make_key(key + "*"))]
+        keys = [k.split(":", 2)[2] for k in list(cache._cache)]
+    else:
+        client = cache._cache.get_client()  # CI's second run: Redis
+        keys = [k.decode().split(":", 2)[2] for k in client.scan_iter(match=cache.make_key("members-page:*"))]
+    return [cache.get(k) for k in keys if k.startswith("members-page:") and tail in k]
 
 
 def assert_private(response):
@@ -173,7 +176,9 @@ def test_automatic_rotation_and_its_grace_are_read_from_the_snapshot_by_time(mem
     due = passwords.valid_until(row, policy=policy)
     from_copy(patient)
     with time_machine.travel(due + datetime.timedelta(hours=1), tick=False):
-        from_copy(patient)  # the snapshot saw the age reached: rotated now, the old one in grace
+        # Days later the page cache's generation has expired: one fresh render, then the copy.
+        assert patient.get(ARTICLE).status_code == 200  # the snapshot saw the age reached: rotated
+        from_copy(patient)  # the old generation in its grace
         assert passwords.current(now=now()).generation == row.generation + 1
     with time_machine.travel(due + DAY + datetime.timedelta(hours=1), tick=False):
         assert patient.get(ARTICLE).status_code == 403
@@ -380,3 +385,27 @@ def test_with_a_cache_that_keeps_nothing_access_is_checked_in_the_database(membe
     assert patient.get(ARTICLE).templates  # nothing stored: rendered again
     passwords.rotate_now(now=now(), grace=datetime.timedelta(0))
     assert patient.get(ARTICLE).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_copy_rendered_before_a_publish_is_never_served_after_it(members, monkeypatch):
+    """A request renders the old article; another publishes (and purges) before the first one
+    stores its copy and path entry. Neither may answer any request after the publish."""
+    patient = granted()
+    article = MembersArticlePage.objects.get(slug="toldts-fascia")
+    render = page_cache._render
+
+    def render_then_someone_publishes(request, render_page):
+        rendered = render(request, render_page)
+        fresh = MembersArticlePage.objects.get(pk=article.pk)
+        fresh.title = "Published while the old copy was being stored"
+        fresh.save_revision().publish()
+        return rendered
+
+    monkeypatch.setattr(page_cache, "_render", render_then_someone_publishes)
+    old = patient.get(ARTICLE)
+    assert "Clinical relevance of Toldt" in old.text
+    monkeypatch.setattr(page_cache, "_render", render)
+    for _ in range(3):  # routing, then the path entry (the middleware), then again
+        answer = patient.get(ARTICLE)
+        assert "Published while the old copy was being stored" in answer.text
