@@ -32,6 +32,10 @@ MEMBERS_FASTPATH=0 turns it off.
 """
 
 import os
+
+# pickle: reads only this site's own file cache, as Django's FileBasedCache does.
+import pickle  # noqa: S403  # nosec B403
+import re
 import struct
 import threading
 import time
@@ -40,6 +44,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.filebased import FileBasedCache
 from django.http.cookie import parse_cookie
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 
@@ -51,8 +56,15 @@ from .access_state import VERSION_KEY
 # Headers Django sends that belong to one response, or that this path writes itself.
 _PER_RESPONSE = {"content-length", "content-encoding", "set-cookie", "x-request-id", "date"}
 _CHARS = CSRF_ALLOWED_CHARS
-_INDEX = {char: index for index, char in enumerate(_CHARS)}
-_UNBIASED = 256 - 256 % len(_CHARS)  # bytes at or above it would favour the first letters
+_SECRET = re.compile(f"[{re.escape(_CHARS)}]{{{CSRF_SECRET_LENGTH}}}")
+_UNBIASED = 256 - 256 % len(_CHARS)  # random bytes at or above it would favour the first letters
+_TO_CHAR = bytes(_CHARS.encode()[byte % len(_CHARS)] if byte < _UNBIASED else 0 for byte in range(256))
+_BIASED = bytes(range(_UNBIASED, 256))
+# secret char -> mask char -> cipher char: the secret's letter moved on by the mask's (Django's rule)
+_SHIFTED = {
+    char: {pick: _CHARS[(index + shift) % len(_CHARS)] for shift, pick in enumerate(_CHARS)}
+    for index, char in enumerate(_CHARS)
+}
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # no name, no time, unknown OS
 _INPUT = '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
 
@@ -63,18 +75,37 @@ def with_members_fast_path(app):
 
 def mask_secret(secret: str) -> str:
     """Django's `_mask_cipher_secret` (a random mask, then the secret shifted by it), faster."""
-    picks: list[int] = []
-    while len(picks) < CSRF_SECRET_LENGTH:
-        picks += [byte % len(_CHARS) for byte in os.urandom(40) if byte < _UNBIASED]
-    picks = picks[:CSRF_SECRET_LENGTH]
-    mask = "".join([_CHARS[pick] for pick in picks])
-    cipher = "".join([_CHARS[(_INDEX[char] + pick) % len(_CHARS)] for char, pick in zip(secret, picks, strict=True)])
-    return mask + cipher
+    raw = os.urandom(48).translate(_TO_CHAR, _BIASED)
+    while len(raw) < CSRF_SECRET_LENGTH:
+        raw += os.urandom(16).translate(_TO_CHAR, _BIASED)
+    mask = raw[:CSRF_SECRET_LENGTH].decode()
+    return mask + "".join([_SHIFTED[char][pick] for char, pick in zip(secret, mask, strict=True)])
 
 
 def is_csrf_secret(value: str | None) -> bool:
     """A cookie Django would keep as it is (anything else makes it issue a new one)."""
-    return value is not None and len(value) == CSRF_SECRET_LENGTH and all(char in _INDEX for char in value)
+    return value is not None and _SECRET.fullmatch(value) is not None
+
+
+class VersionReader:
+    """`cache.get(VERSION_KEY)`; for the file cache with the file's name worked out once (hashing
+    and validating the key cost more than reading the file)."""
+
+    def __init__(self, cache):
+        self.cache = cache
+        self.path = cache._key_to_file(VERSION_KEY) if isinstance(cache, FileBasedCache) else None
+
+    def __call__(self) -> str | None:
+        if self.path is None:
+            return self.cache.get(VERSION_KEY)
+        try:
+            with open(self.path, "rb") as file:  # FileBasedCache's format: expiry, then the value
+                expiry = pickle.load(file)  # noqa: S301  # nosec B301
+                if expiry is not None and expiry < time.time():
+                    return None
+                return pickle.loads(zlib.decompress(file.read()))  # noqa: S301  # nosec B301
+        except (FileNotFoundError, EOFError):
+            return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +154,7 @@ class MembersFastPath:
         self.session_cookie = settings.SESSION_COOKIE_NAME
         self.csrf_cookie = settings.CSRF_COOKIE_NAME
         self._needle = self.session_cookie + "="
+        self._read_version = VersionReader(caches[settings.PAGE_CACHE_ALIAS])
         self._version: str | None = None
         self._sessions: dict[str, float] = {}  # session key -> granted until (Unix time)
         self._pages: dict[tuple, Page] = {}
@@ -140,7 +172,7 @@ class MembersFastPath:
         secret = cookies.get(self.csrf_cookie)
         if not session_key or not is_csrf_secret(secret):
             return self.app(environ, start_response)
-        version = caches[settings.PAGE_CACHE_ALIAS].get(VERSION_KEY)
+        version = self._read_version()
         if version is None:
             return self.app(environ, start_response)  # nothing to compare with (outage, just purged)
         if version != self._version:

@@ -13,6 +13,7 @@ import urllib.parse
 from importlib import import_module
 
 import pytest
+import time_machine
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -325,3 +326,20 @@ def test_an_answer_that_sets_a_session_cookie_is_not_remembered(fast, members):
         answer = get(fast, stranger)
         assert answer.status.startswith("403")
     assert fast.sizes[0] == 1 and "x" * 32 not in fast._sessions
+
+
+def test_the_version_reader_reads_the_file_cache_as_django_does(tmp_path):
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    cache = FileBasedCache(str(tmp_path), {})
+    read = fastpath.VersionReader(cache)
+    assert read.path is not None and read() is None  # nothing written yet
+    cache.set(VERSION_KEY, "first", None)
+    assert read() == cache.get(VERSION_KEY) == "first"
+    FileBasedCache(str(tmp_path), {}).set(VERSION_KEY, "second", None)  # another process
+    assert read() == "second"
+    cache.set(VERSION_KEY, "expiring", 1)
+    with time_machine.travel(time.time() + 5, tick=False):
+        assert read() is None and cache.get(VERSION_KEY) is None
+    cache.clear()  # a purge
+    assert read() is None
