@@ -1,9 +1,11 @@
 """The clinic's sciatica article, as StreamField data, in the order of the seed text.
 
 Every sentence below comes from `sciatica-page.txt` (the clinic's own page). The only
-additions are marked ADDED: the urgent-care card, the figure of the nerve's course and
-the label read before the diagram of the chain. A test checks that every substantive
-line of the seed appears on the rendered page.
+additions are marked ADDED: the figure standing in for the image the clinic's page carried
+(its words are the seed's own sentence about the nerve's course) and the label read before
+the diagram of the chain. No clinical statement is written here: urgent-care cards and any
+other advice are the clinic's to add in the admin. A test checks that every substantive
+line of the seed appears on the rendered page, and that nothing clinical was added.
 """
 
 from django.utils.html import escape
@@ -39,32 +41,22 @@ MEMBERS_TOPICS = [
     "Principles for preventing recurrence",
 ]
 
-# ADDED: red flags for sciatica, in plain words, apart from the clinic's own text.
-EMERGENCY_CARD = {
-    "urgency": "emergency",
-    "heading": "Call {emergency_number} or go to an emergency department if you have:",
-    "intro": "",
-    "items": [
-        "sciatica on both sides",
-        "severe or worsening weakness or numbness in both legs",
-        "numbness around your genitals or back passage (anus)",
-        "new trouble starting or controlling peeing, or controlling pooing",
-    ],
-    "footer": "<p>Do not wait for an appointment, and do not send these problems by email or an online booking.</p>",
-}
+# The seed's own sentence on the nerve's course.
+COURSE = (
+    "The sciatic nerve travels from the lumbar spine, through the sacrum and buttock,",
+    "down to the thigh, calf, and foot.",
+)
 
-# ADDED: the figure that replaces the image the clinic's page carried.
+# ADDED: the figure standing in for the image the clinic's page carried. It draws and says
+# nothing more than COURSE does.
 FIGURE_ALT = (
-    "The lower body seen from behind. A yellow line marks the sciatic nerve on the right side: from the "
-    "lumbar spine and sacrum, under the piriformis muscle in the buttock, down the back of the thigh, "
-    "then in two branches through the calf to the foot."
+    "Diagram of the lower body seen from behind. A yellow line marks the sciatic nerve on the right side, "
+    "from the lumbar spine, through the sacrum and buttock, down to the thigh, calf, and foot."
 )
 FIGURE_CAPTION = "The course of the sciatic nerve, from the lumbar spine to the foot."
-FIGURE_LONG_DESCRIPTION = (
-    "The nerve roots leave the lower (lumbar) spine and the sacrum, join in the pelvis and pass "
-    "through the buttock below the piriformis muscle. The nerve then runs down the back of the "
-    "thigh and divides above the knee into branches that continue through the calf to the foot."
-)
+
+# ADDED: the label read before the diagram of the chain; it only names its first and last steps.
+CHAIN_LABEL = "From a stiff diaphragm to sciatic nerve irritation"
 
 
 # The parts of the article that the members-area demo articles quote as well.
@@ -132,8 +124,7 @@ MECHANISMS = [
                 (
                     "chain",
                     {
-                        # ADDED: the label only names the chain's first and last steps.
-                        "label": "From a stiff diaphragm to sciatic nerve irritation",
+                        "label": CHAIN_LABEL,
                         "steps": [
                             "A stiff diaphragm",
                             "Irregular intra-abdominal pressure",
@@ -267,7 +258,6 @@ def body(figure_image, members_page) -> list[tuple]:
             intro="In reality, sciatica often arises from a complex interaction of:",
         ),
         p("These interconnected factors often create pain even when X-rays or MRI show “no abnormality.”"),
-        ("care_card", EMERGENCY_CARD),
         (
             "highlight",
             {
@@ -275,10 +265,7 @@ def body(figure_image, members_page) -> list[tuple]:
                 "body": "<p>The true issue lies in the disturbed environment around the nerve.</p>",
             },
         ),
-        p(
-            "The sciatic nerve travels from the lumbar spine, through the sacrum and buttock,",
-            "down to the thigh, calf, and foot.",
-        ),
+        p(*COURSE),
     ]
     if figure_image is not None:
         blocks.append(
@@ -288,7 +275,7 @@ def body(figure_image, members_page) -> list[tuple]:
                     "image": figure_image,
                     "alt_text": FIGURE_ALT,
                     "caption": FIGURE_CAPTION,
-                    "long_description": FIGURE_LONG_DESCRIPTION,
+                    "long_description": "",
                 },
             )
         )

@@ -8,7 +8,9 @@ from bs4 import BeautifulSoup
 from django.core.management import call_command
 from wagtail.images import get_image_model
 from wagtail.models import Page, Revision, Site
+from wagtail.rich_text import RichText
 
+from pages.demo import sciatica
 from pages.models import ClinicSettings, ConditionPage, Notice, OpeningHours
 
 SEED = Path(__file__).resolve().parents[1] / "demo" / "sciatica-page.txt"
@@ -68,19 +70,37 @@ def test_a_removed_sentence_is_noticed(client, demo_content):
     assert normalise("we will support your body’s natural ability to reorganize and heal.") not in text
 
 
+# What the article may show besides the seed: the interface's own words and the additions
+# marked ADDED in pages/demo/sciatica.py. Anything else would be text we wrote into the clinic's
+# medical content.
+INTERFACE_WORDS = ["Go to the members area", "Book an appointment", ", which leads to:"]
+
+
+def unexplained_text(text: str) -> str:
+    for line in sorted(set(substantive_seed_lines()), key=len, reverse=True):
+        # A seed line ending in a dash runs straight on into the next one on the page.
+        tail = "" if line.endswith("-") else r"(?!\w)"
+        text = re.sub(r"(?<!\w)" + re.escape(line) + tail, " ", text)
+    for words in INTERFACE_WORDS + [sciatica.FIGURE_CAPTION, sciatica.CHAIN_LABEL]:
+        text = text.replace(normalise(words), " ")
+    return normalise(text)
+
+
 @pytest.mark.django_db
-def test_additions_are_present_and_no_reviewer_or_review_date_is_invented(client, demo_content):
+def test_the_article_says_nothing_the_seed_does_not(client, demo_content):
     page = ConditionPage.objects.get(slug="sciatica")
     assert page.last_reviewed is None and page.next_review is None and page.reviewed_by == ""
-    text = page_text(client, "/sciatica/")
-    for red_flag in (
-        "sciatica on both sides",
-        "severe or worsening weakness or numbness in both legs",
-        "numbness around your genitals or back passage",
-        "new trouble starting or controlling peeing",
-    ):
-        assert red_flag in text
-    assert "Reviewed by" not in text and "last reviewed" not in text.lower()
+    assert unexplained_text(page_text(client, "/sciatica/")) == ""
+    assert not [block for block in page.body.raw_data if block["type"] == "care_card"]
+
+
+@pytest.mark.django_db
+def test_added_words_are_noticed(client, demo_content):
+    """The check above can fail: a sentence staff (or a developer) add shows up as unexplained."""
+    page = ConditionPage.objects.get(slug="sciatica")
+    page.body.append(("paragraph", RichText("<p>Rest for two weeks.</p>")))
+    page.save_revision().publish()
+    assert unexplained_text(page_text(client, "/sciatica/")) == "Rest for two weeks."
 
 
 def snapshot() -> dict:

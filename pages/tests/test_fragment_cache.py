@@ -93,7 +93,11 @@ def test_a_preview_renders_the_draft_never_the_cached_published_body(client, dem
 
 @pytest.mark.django_db
 def test_a_new_emergency_number_shows_in_the_care_card_and_footer(client, demo_content):
-    assert b"Call 999" in client.get(UNCACHED).content
+    page = ConditionPage.objects.get(slug="sciatica")
+    card = {"urgency": "emergency", "heading": "Call {emergency_number} now", "items": ["a sign"]}
+    page.body.insert(0, ("care_card", card))
+    page.save_revision().publish()
+    assert b"Call 999 now" in client.get(UNCACHED).content
     clinic = ClinicSettings.for_site(Site.objects.get(is_default_site=True))
     clinic.emergency_number = "112"
     clinic.save()
