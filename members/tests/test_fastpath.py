@@ -343,3 +343,27 @@ def test_the_version_reader_reads_the_file_cache_as_django_does(tmp_path):
         assert read() is None and cache.get(VERSION_KEY) is None
     cache.clear()  # a purge
     assert read() is None
+
+
+def test_the_version_reader_sees_every_new_file_and_keeps_one_open(tmp_path):
+    """The reader compares the file's inode with the one it holds open: a new file of the same
+    size and modification time, and a long run of rewrites by another process, are each read."""
+    import os
+
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    mine, theirs = FileBasedCache(str(tmp_path), {}), FileBasedCache(str(tmp_path), {})
+    read = fastpath.VersionReader(mine)
+    mine.set(VERSION_KEY, "aaaaaaaa", None)
+    assert read() == "aaaaaaaa"
+    stamp = os.stat(read.path)
+    theirs.set(VERSION_KEY, "bbbbbbbb", None)
+    os.utime(read.path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert os.stat(read.path).st_size == stamp.st_size  # only the inode tells the files apart
+    assert read() == "bbbbbbbb"
+    open_files = len(os.listdir("/proc/self/fd"))
+    for number in range(300):
+        theirs.set(VERSION_KEY, f"{number:08d}", None)
+        assert read() == f"{number:08d}"
+        assert read() == f"{number:08d}"
+    assert len(os.listdir("/proc/self/fd")) == open_files
