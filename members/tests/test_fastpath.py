@@ -10,6 +10,7 @@ import http.cookies
 import re
 import time
 import urllib.parse
+import zlib
 from importlib import import_module
 
 import pytest
@@ -175,6 +176,11 @@ def test_a_page_with_several_markers_and_every_size_round_trips_through_gzip():
         for csrf_input in (b"", b"<input value=abc>"):
             assert gzip.decompress(page.gzip_body(csrf_input)) == html.replace("M", csrf_input.decode()).encode()
             assert page.body(csrf_input) == html.replace("M", csrf_input.decode()).encode()
+
+
+@given(st.binary(max_size=3000), st.integers(min_value=0, max_value=2**32 - 1))
+def test_the_crc_carry_is_zlibs_crc_from_any_start(data, start):
+    assert fastpath.CrcCarry(data)(start) == zlib.crc32(data, start)
 
 
 @given(st.text(alphabet=fastpath._CHARS, min_size=32, max_size=32))
