@@ -284,3 +284,41 @@ def test_no_input_makes_a_server_error(client, clinic, path, params, method):
     assert response.status_code < 500
     if response.status_code >= 400:
         assert Appointment.objects.count() == 0 or method == "post"
+
+
+def test_reception_works_the_bookings_calendar_but_cannot_delete_patient_data(client, clinic):
+    from django.contrib.auth.models import Group
+
+    request = booking.book(service="follow-up-session", practitioner="alex", start=SLOT, **details()).appointment
+    user = User.objects.create_user("reception", "r@example.org", "a-long-password-123")
+    user.groups.add(Group.objects.get(name="Reception"))
+    client.force_login(user)
+    assert "Bookings calendar" in client.get("/admin/").content.decode()
+    week = client.get(reverse("appointments_admin:calendar"), {"date": "2027-01-12"})
+    assert week.status_code == 200 and request.reference in week.content.decode()
+    client.post(reverse("appointments_admin:action", args=[request.pk]), {"action": "confirm"})
+    request.refresh_from_db()
+    assert request.status == Appointment.Status.CONFIRMED
+    assert client.get(reverse("wagtailsnippets_appointments_closure:add")).status_code == 200
+    assert client.get(reverse("wagtailsnippets_appointments_timeoff:add")).status_code == 200
+    found = client.get(reverse("appointments_admin:patient_data"), {"email": "pat@example.org"})
+    assert found.status_code == 200 and request.reference in found.content.decode()
+    denied = client.post(reverse("appointments_admin:patient_delete"), {"email": "pat@example.org", "confirm": "yes"})
+    assert denied.status_code in (302, 403) and Appointment.objects.count() == 1
+    # Services, practitioners and working hours stay with the administrators.
+    assert client.get(reverse("wagtailsnippets_appointments_practitioner:add")).status_code in (302, 403)
+
+
+def test_an_existing_reception_group_gets_the_calendar_from_the_migration(db):
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.get(name="Reception")
+    group.permissions.remove(*group.permissions.filter(content_type__app_label="appointments"))
+    migration = importlib.import_module("appointments.migrations.0005_reception_calendar_permissions")
+    migration.add_calendar_permissions(apps, None)
+    codenames = set(group.permissions.values_list("codename", flat=True))
+    assert {"view_appointment", "change_appointment", "add_closure", "change_timeoff"} <= codenames
+    assert "delete_appointment" not in codenames and "change_practitioner" not in codenames
