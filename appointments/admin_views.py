@@ -9,7 +9,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from . import booking
 from .availability import clinic_zone
 from .models import Appointment, Practitioner
-from .patient_data import delete_patient, export_rows
+from .patient_data import contact_messages_for, delete_patient, export_rows
 from .slots import local_day_span
 from .views import parse_day
 
@@ -161,10 +161,14 @@ def move(request, pk):
     return redirect("appointments_admin:detail", pk=pk)
 
 
+def _clean_email(raw: str) -> str:
+    return raw.strip()[:254].replace("\x00", "")
+
+
 @never_cache
 @can_view
 def patient_data(request):
-    email = request.GET.get("email", "").strip()[:254].replace("\x00", "")
+    email = _clean_email(request.GET.get("email", ""))
     rows = export_rows(email) if email else []
     fmt = request.GET.get("format")
     if email and fmt == "json":
@@ -180,10 +184,24 @@ def patient_data(request):
             # A leading =, +, - or @ would run as a formula in a spreadsheet.
             writer.writerow(["'" + str(v) if str(v)[:1] in "=+-@" else v for v in row.values()])
         return response
+    return _patient_data_page(request, email, rows)
+
+
+def _patient_data_page(request, email: str, rows: list[dict], *, error: str = "", status: int = 200):
     return TemplateResponse(
         request,
         "appointments/admin/patient_data.html",
-        {"page_title": _("Patient data"), "header_title": _("Patient data"), "email": email, "rows": rows},
+        {
+            "page_title": _("Patient data"),
+            "header_title": _("Patient data"),
+            "email": email,
+            "rows": rows,
+            # Contact messages are deleted with the bookings, so a patient with messages only can be erased too.
+            "message_count": len(contact_messages_for(email)) if email else 0,
+            "can_delete": request.user.has_perm("appointments.delete_appointment"),
+            "error": error,
+        },
+        status=status,
     )
 
 
@@ -191,11 +209,21 @@ def patient_data(request):
 def patient_delete(request):
     if not request.user.has_perm("appointments.delete_appointment"):
         raise PermissionDenied
-    email = request.POST.get("email", "").strip()[:254].replace("\x00", "")
-    if not email or request.POST.get("confirm") != "yes":
-        return HttpResponseBadRequest(_("Tick the box to confirm the deletion."))
+    email = _clean_email(request.POST.get("email", ""))
+    if not email:
+        return _patient_data_page(request, "", [], error=_("Enter the patient's email address first."), status=400)
+    if request.POST.get("confirm") != "yes":
+        # Back to the same patient's page with the box to tick, not a bare error page.
+        return _patient_data_page(
+            request, email, export_rows(email), error=_("Tick the box to confirm the deletion."), status=400
+        )
+    message_count = len(contact_messages_for(email))
     count = delete_patient(email)
-    messages.success(request, _("Deleted %(n)s booking(s).") % {"n": count})
+    messages.success(
+        request,
+        _("Deleted %(n)s booking(s) and %(m)s contact message(s) of %(email)s.")
+        % {"n": count, "m": message_count, "email": email},
+    )
     return redirect(reverse("appointments_admin:patient_data"))
 
 

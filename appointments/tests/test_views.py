@@ -303,6 +303,8 @@ def test_reception_works_the_bookings_calendar_but_cannot_delete_patient_data(cl
     assert client.get(reverse("wagtailsnippets_appointments_timeoff:add")).status_code == 200
     found = client.get(reverse("appointments_admin:patient_data"), {"email": "pat@example.org"})
     assert found.status_code == 200 and request.reference in found.content.decode()
+    assert "Delete all these" not in found.content.decode()  # deleting is for administrators
+    assert "Only an administrator can delete" in found.content.decode()
     denied = client.post(reverse("appointments_admin:patient_delete"), {"email": "pat@example.org", "confirm": "yes"})
     assert denied.status_code in (302, 403) and Appointment.objects.count() == 1
     # Services, practitioners and working hours stay with the administrators.
@@ -322,3 +324,31 @@ def test_an_existing_reception_group_gets_the_calendar_from_the_migration(db):
     codenames = set(group.permissions.values_list("codename", flat=True))
     assert {"view_appointment", "change_appointment", "add_closure", "change_timeoff"} <= codenames
     assert "delete_appointment" not in codenames and "change_practitioner" not in codenames
+
+
+def test_deleting_without_the_tick_shows_the_patient_page_again_with_the_reason(staff, clinic):
+    booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    response = staff.post(reverse("appointments_admin:patient_delete"), {"email": "pat@example.org"})
+    page = response.content.decode()
+    assert response.status_code == 400 and "<html" in page  # the admin page, not a bare line of text
+    assert "Tick the box to confirm the deletion." in page and 'value="pat@example.org"' in page
+    assert Appointment.objects.count() == 1
+    empty = staff.post(reverse("appointments_admin:patient_delete"), {"confirm": "yes"})
+    assert empty.status_code == 400 and "Enter the patient" in empty.content.decode()
+
+
+def test_a_patient_with_contact_messages_only_can_be_found_and_erased(staff, clinic):
+    from wagtail.contrib.forms.models import FormSubmission
+
+    from appointments.models import ContactPage
+
+    home = clinic["site"].root_page
+    contact = home.add_child(instance=ContactPage(title="Contact", slug="contact"))
+    FormSubmission.objects.create(page=contact, form_data={"your_email": "Pat@Example.org", "your_message": "hello"})
+    found = staff.get(reverse("appointments_admin:patient_data"), {"email": "pat@example.org"})
+    assert "1 contact message" in found.content.decode() and 'name="confirm"' in found.content.decode()
+    done = staff.post(
+        reverse("appointments_admin:patient_delete"), {"email": "pat@example.org", "confirm": "yes"}, follow=True
+    )
+    assert "0 booking(s) and 1 contact message(s)" in done.content.decode()
+    assert FormSubmission.objects.count() == 0
