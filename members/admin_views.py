@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.log_actions import log
 
 from pages.models import ClinicSettings
@@ -178,10 +178,17 @@ def pass_card(request, pass_id: int):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @needs("manage_passes")
 def revoke_pass(request, pass_id: int):
     item = get_object_or_404(PatientPass, pk=pass_id)
+    if request.method == "GET":
+        # Revoking cannot be undone and shuts the patient out at once: ask first (the screen's
+        # Revoke button leads here; the form below posts back to this address).
+        if item.revoked_at is not None:
+            messages.warning(request, _("That pass was already revoked."))
+            return redirect("members_admin:index")
+        return TemplateResponse(request, "members/admin/revoke_pass.html", {"item": item})
     if passes.revoke(item=item, now=timezone.now()):
         log(instance=item, action="members.revoke_pass", user=request.user)
         messages.success(

@@ -99,8 +99,15 @@ def test_issue_print_and_revoke_a_pass_with_audit(client, reception_user, member
     assert patient.get("/members/").status_code == 200
     listing = client.get(INDEX).text
     assert "Chart 1042" in listing and code not in listing  # codes are shown only on the card
+    # The screen's Revoke button asks first; only the confirmation's POST revokes.
+    assert f'href="{INDEX}passes/{item.pk}/revoke/"' in listing
+    question = client.get(f"{INDEX}passes/{item.pk}/revoke/")
+    assert question.status_code == 200 and "Revoke the pass for <strong>Chart 1042</strong>?" in question.text
+    assert "no-store" in question["Cache-Control"] and 'method="post"' in question.text
+    assert patient.get("/members/").status_code == 200  # asking changed nothing
     revoked = client.post(f"{INDEX}passes/{item.pk}/revoke/")
     assert revoked.status_code == 302
+    assert client.get(f"{INDEX}passes/{item.pk}/revoke/")["Location"] == INDEX  # nothing left to confirm
     assert patient.get("/members/").status_code == 403
     actions = list(ModelLogEntry.objects.filter(user=reception_user).values_list("action", flat=True))
     assert "members.issue_pass" in actions and "members.revoke_pass" in actions
