@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import booking
 from .availability import clinic_zone
@@ -116,10 +117,38 @@ def detail(request, pk):
     )
 
 
-@require_POST
+# Cannot be undone and email the patient: the detail page asks first.
+CONFIRM_FIRST = {
+    "cancel": (_lazy("Cancel this appointment?"), _lazy("Yes, cancel it")),
+    "decline": (_lazy("Decline this request?"), _lazy("Yes, decline it")),
+}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
 @can_change
 def action(request, pk):
-    appointment = get_object_or_404(Appointment, pk=pk)
+    appointment = get_object_or_404(Appointment.objects.select_related("service", "practitioner"), pk=pk)
+    if request.method == "GET":
+        name = request.GET.get("action", "")
+        if name not in CONFIRM_FIRST or appointment.status not in booking.TRANSITIONS[name][0]:
+            return redirect("appointments_admin:detail", pk=pk)
+        question, button = CONFIRM_FIRST[name]
+        tz = clinic_zone()
+        return TemplateResponse(
+            request,
+            "appointments/admin/confirm_action.html",
+            {
+                "page_title": question,
+                "header_title": question,
+                "appointment": appointment,
+                "start": appointment.start.astimezone(tz),
+                "end": appointment.end.astimezone(tz),
+                "tz": tz,
+                "action": name,
+                "button": button,
+            },
+        )
     name = request.POST.get("action", "")
     try:
         booking.change_status(appointment=appointment, action=name)

@@ -352,3 +352,26 @@ def test_a_patient_with_contact_messages_only_can_be_found_and_erased(staff, cli
     )
     assert "0 booking(s) and 1 contact message(s)" in done.content.decode()
     assert FormSubmission.objects.count() == 0
+
+
+def test_cancel_and_decline_ask_first_and_only_the_confirmation_changes_anything(staff, clinic):
+    request = booking.book(service="follow-up-session", practitioner="alex", start=SLOT, **details()).appointment
+    outbox_before = DBTaskResult.objects.count()
+    detail = staff.get(reverse("appointments_admin:detail", args=[request.pk])).content.decode()
+    action_url = reverse("appointments_admin:action", args=[request.pk])
+    assert f'href="{action_url}?action=decline"' in detail and f'href="{action_url}?action=cancel"' in detail
+    question = staff.get(action_url, {"action": "cancel"})
+    page = question.content.decode()
+    assert question.status_code == 200 and "Cancel this appointment?" in page and "cannot be undone" in page
+    assert request.reference in page and 'name="action" value="cancel"' in page
+    request.refresh_from_db()
+    assert request.status == Appointment.Status.PENDING and DBTaskResult.objects.count() == outbox_before
+    # Anything else asked by GET goes back to the appointment, changing nothing.
+    for name in ("confirm", "attended", "bogus", ""):
+        assert staff.get(action_url, {"action": name})["Location"] == reverse(
+            "appointments_admin:detail", args=[request.pk]
+        )
+    staff.post(action_url, {"action": "cancel"})
+    request.refresh_from_db()
+    assert request.status == Appointment.Status.CANCELLED
+    assert staff.get(action_url, {"action": "cancel"}).status_code == 302  # nothing left to cancel
