@@ -100,6 +100,7 @@ def detail(request, pk):
             ("no_show", _("Mark did not attend")),
         ]
         if appointment.status in booking.TRANSITIONS[name][0]
+        and (name not in booking.AFTER_START or appointment.start <= timezone.now())
     ]
     return TemplateResponse(
         request,

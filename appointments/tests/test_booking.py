@@ -163,7 +163,12 @@ def test_status_changes_follow_the_allowed_transitions(clinic):
     assert confirmed.status == Appointment.Status.CONFIRMED and confirmed.sequence == 1
     with pytest.raises(booking.InvalidBooking):
         booking.change_status(appointment=confirmed, action="decline")
-    assert booking.change_status(appointment=confirmed, action="attended").status == Appointment.Status.ATTENDED
+    for early in ("attended", "no_show"):  # not before the appointment has started
+        with pytest.raises(booking.InvalidBooking):
+            booking.change_status(appointment=confirmed, action=early, now=SLOT - dt.timedelta(minutes=1))
+    assert booking.change_status(appointment=confirmed, action="attended", now=SLOT).status == (
+        Appointment.Status.ATTENDED
+    )
     cancelled = booking.change_status(
         appointment=book(email="x@example.org", start=SLOT + dt.timedelta(hours=3)).appointment, action="cancel"
     )

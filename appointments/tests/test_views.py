@@ -200,7 +200,7 @@ def staff(client, clinic):
     return client
 
 
-def test_staff_calendar_actions_reschedule_and_csv(staff, clinic):
+def test_staff_calendar_actions_reschedule_and_csv(staff, clinic, frozen):
     request = booking.book(service="follow-up-session", practitioner="alex", start=SLOT, **details()).appointment
     week = staff.get(reverse("appointments_admin:calendar"), {"date": "2027-01-12"})
     assert week.status_code == 200 and request.reference in week.content.decode()
@@ -218,6 +218,14 @@ def test_staff_calendar_actions_reschedule_and_csv(staff, clinic):
     staff.post(reverse("appointments_admin:move", args=[request.pk]), {"start": "2027-01-12T14:00"})
     request.refresh_from_db()
     assert request.start == dt.datetime(2027, 1, 12, 14, tzinfo=dt.UTC)
+    detail = staff.get(reverse("appointments_admin:detail", args=[request.pk])).content.decode()
+    assert "Mark attended" not in detail and "Mark did not attend" not in detail  # not before it starts
+    staff.post(reverse("appointments_admin:action", args=[request.pk]), {"action": "no_show"})
+    request.refresh_from_db()
+    assert request.status == Appointment.Status.CONFIRMED  # refused: the patient may still come
+    frozen.move_to(dt.datetime(2027, 1, 12, 14, 5, tzinfo=dt.UTC))
+    detail = staff.get(reverse("appointments_admin:detail", args=[request.pk])).content.decode()
+    assert "Mark attended" in detail and "Mark did not attend" in detail
     staff.post(reverse("appointments_admin:action", args=[request.pk]), {"action": "attended"})
     request.refresh_from_db()
     assert request.status == Appointment.Status.ATTENDED
