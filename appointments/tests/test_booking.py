@@ -191,3 +191,32 @@ def test_export_delete_and_retention(clinic, frozen):
     assert purge_expired(now=SLOT + dt.timedelta(days=2 * 365 + 40)) == 1
     purged = Appointment.objects.get()
     assert purged.name == "(removed)" and purged.phone == "" and purged.message == "" and purged.purged_at
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("retention_months", 40000),
+        ("reminder_hours", 30000),
+        ("request_expiry_hours", 30000),
+        ("manage_cutoff_hours", 30000),
+    ],
+)
+def test_booking_settings_refuse_values_the_date_arithmetic_cannot_hold(clinic, field, value):
+    from django.core.exceptions import ValidationError
+
+    policy = clinic["policy"]
+    setattr(policy, field, value)
+    with pytest.raises(ValidationError) as refused:
+        policy.full_clean()
+    assert field in refused.value.message_dict
+
+
+def test_the_longest_retention_allowed_still_purges(clinic):
+    from appointments.patient_data import purge_expired
+
+    policy = clinic["policy"]
+    policy.retention_months = 1200
+    policy.full_clean()
+    policy.save()
+    assert purge_expired() == 0  # before the bound, 40000 months raised "year -1307 is out of range"
