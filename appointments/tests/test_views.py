@@ -392,3 +392,34 @@ def test_calendar_rows_open_from_the_time_and_today_is_one_click(staff, clinic):
     detail = reverse("appointments_admin:detail", args=[appointment.pk])
     assert f'<td><a href="{detail}">10:00–11:00</a></td>' in page
     assert 'href="?view=day">Today</a>' in page and "appointments/admin.css" in page
+
+
+def test_a_closure_or_time_off_over_existing_bookings_warns_the_staff(staff, clinic):
+    from appointments.models import Closure, TimeOff
+
+    booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    response = staff.post(
+        reverse("wagtailsnippets_appointments_closure:add"),
+        {"first_day": "2027-01-11", "last_day": "2027-01-12", "reason": "Holiday"},
+        follow=True,
+    )
+    assert Closure.objects.count() == 1
+    assert "1 booking is still in this time" in response.content.decode()
+    quiet = staff.post(
+        reverse("wagtailsnippets_appointments_closure:add"),
+        {"first_day": "2027-01-13", "last_day": "2027-01-13", "reason": "Training"},
+        follow=True,
+    )
+    assert "still in this time" not in quiet.content.decode()
+    other = staff.post(
+        reverse("wagtailsnippets_appointments_timeoff:add"),
+        {"practitioner": clinic["b"].pk, "starts_at": "2027-01-12 09:00", "ends_at": "2027-01-12 17:00"},
+        follow=True,
+    )
+    assert TimeOff.objects.count() == 1 and "still in this time" not in other.content.decode()  # Sam is free
+    mine = staff.post(
+        reverse("wagtailsnippets_appointments_timeoff:add"),
+        {"practitioner": clinic["a"].pk, "starts_at": "2027-01-12 09:00", "ends_at": "2027-01-12 17:00"},
+        follow=True,
+    )
+    assert TimeOff.objects.count() == 2 and "1 booking is still in this time" in mine.content.decode()
