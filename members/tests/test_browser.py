@@ -92,6 +92,14 @@ def test_staff_journey_rotate_and_print_card(site, browser_page, shots):
     page.wait_for_url(site + "/admin/members-access/")
     assert page.locator(".members-admin__password").inner_text() == old
     page.screenshot(path=str(shots / "members-staff-screen.png"), full_page=True)
+    # On a phone the password wraps; its lines must not overlap (Wagtail's line height is fixed in px).
+    page.set_viewport_size(PHONE)
+    font_size, line_height = page.locator(".members-admin__password").evaluate(
+        "e => [parseFloat(getComputedStyle(e).fontSize), parseFloat(getComputedStyle(e).lineHeight)]"
+    )
+    assert line_height >= font_size, (font_size, line_height)
+    page.screenshot(path=str(shots / "members-staff-screen-360.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
 
     page.get_by_label("Keep the old password working for").select_option("0")
     page.get_by_role("button", name="Rotate now").click()  # without confirmation: refused
