@@ -196,11 +196,14 @@ def _clean_email(raw: str) -> str:
 
 
 @never_cache
+@require_http_methods(["GET", "POST"])
 @can_view
 def patient_data(request):
-    email = _clean_email(request.GET.get("email", ""))
+    # The address is posted, never put in the URL: URLs end up in access logs, browser history and
+    # Referer headers, and a patient's email address is health data here.
+    email = _clean_email(request.POST.get("email", "")) if request.method == "POST" else ""
     rows = export_rows(email) if email else []
-    fmt = request.GET.get("format")
+    fmt = request.POST.get("format")
     if email and fmt == "json":
         response = HttpResponse(json.dumps(rows, indent=2), content_type="application/json")
         response["Content-Disposition"] = 'attachment; filename="patient-bookings.json"'

@@ -242,7 +242,7 @@ def test_staff_calendar_actions_reschedule_and_csv(staff, clinic, frozen):
 def test_staff_patient_export_and_delete(staff, clinic):
     booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
     url = reverse("appointments_admin:patient_data")
-    exported = staff.get(url, {"email": "pat@example.org", "format": "json"})
+    exported = staff.post(url, {"email": "pat@example.org", "format": "json"})
     assert exported.status_code == 200 and exported.json()[0]["email"] == "pat@example.org"
     assert staff.post(reverse("appointments_admin:patient_delete"), {"email": "pat@example.org"}).status_code == 400
     staff.post(reverse("appointments_admin:patient_delete"), {"email": "pat@example.org", "confirm": "yes"})
@@ -309,7 +309,7 @@ def test_reception_works_the_bookings_calendar_but_cannot_delete_patient_data(cl
     assert request.status == Appointment.Status.CONFIRMED
     assert client.get(reverse("wagtailsnippets_appointments_closure:add")).status_code == 200
     assert client.get(reverse("wagtailsnippets_appointments_timeoff:add")).status_code == 200
-    found = client.get(reverse("appointments_admin:patient_data"), {"email": "pat@example.org"})
+    found = client.post(reverse("appointments_admin:patient_data"), {"email": "pat@example.org"})
     assert found.status_code == 200 and request.reference in found.content.decode()
     assert "Delete all these" not in found.content.decode()  # deleting is for administrators
     assert "Only an administrator can delete" in found.content.decode()
@@ -353,7 +353,7 @@ def test_a_patient_with_contact_messages_only_can_be_found_and_erased(staff, cli
     home = clinic["site"].root_page
     contact = home.add_child(instance=ContactPage(title="Contact", slug="contact"))
     FormSubmission.objects.create(page=contact, form_data={"your_email": "Pat@Example.org", "your_message": "hello"})
-    found = staff.get(reverse("appointments_admin:patient_data"), {"email": "pat@example.org"})
+    found = staff.post(reverse("appointments_admin:patient_data"), {"email": "pat@example.org"})
     assert "1 contact message" in found.content.decode() and 'name="confirm"' in found.content.decode()
     done = staff.post(
         reverse("appointments_admin:patient_delete"), {"email": "pat@example.org", "confirm": "yes"}, follow=True
@@ -423,3 +423,18 @@ def test_a_closure_or_time_off_over_existing_bookings_warns_the_staff(staff, cli
         follow=True,
     )
     assert TimeOff.objects.count() == 2 and "1 booking is still in this time" in mine.content.decode()
+
+
+def test_patient_lookup_and_export_never_put_the_address_in_a_url(staff, clinic):
+    """URLs are written to access logs and browser history; the patient's address must travel in the body."""
+    booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    url = reverse("appointments_admin:patient_data")
+    blank = staff.get(url).content.decode()
+    assert re.search(r'<form method="post" action="' + re.escape(url) + '">\\s*<input type="hidden" name="csrf', blank)
+    # An address in the query string (an old bookmark, a typed URL) is not looked up.
+    assert "1 booking" not in staff.get(url, {"email": "pat@example.org"}).content.decode()
+    found = staff.post(url, {"email": "pat@example.org"}).content.decode()
+    assert "1 booking" in found
+    assert "pat%40example.org" not in found and "?email=" not in found  # no link carries it
+    exported = staff.post(url, {"email": "pat@example.org", "format": "csv"})
+    assert exported["Content-Type"] == "text/csv" and b"pat@example.org" in exported.content
