@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from appointments import booking, outbox
 from appointments.models import Appointment
 
-from .conftest import SLOT, details
+from .conftest import NOW, SLOT, details
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -438,3 +438,22 @@ def test_patient_lookup_and_export_never_put_the_address_in_a_url(staff, clinic)
     assert "pat%40example.org" not in found and "?email=" not in found  # no link carries it
     exported = staff.post(url, {"email": "pat@example.org", "format": "csv"})
     assert exported["Content-Type"] == "text/csv" and b"pat@example.org" in exported.content
+
+
+def test_erasing_a_patient_also_removes_the_outbox_copy_of_their_contact_message(client, contact_page, frozen):
+    """The sent contact mail stays in the outbox table (message and address in its arguments)."""
+    from appointments.emails import send_plain_email
+    from appointments.patient_data import delete_patient, purge_expired
+
+    data = {"your_name": "Pat", "your_email": "Pat@Example.org", "your_message": "About my back"}
+    assert client.post(contact_page, data).status_code == 200
+    client.post(contact_page, {**data, "your_email": "other@example.org"})
+    outbox.drain()
+    tasks = DBTaskResult.objects.filter(task_path=send_plain_email.module_path)
+    assert tasks.count() == 2 and "About my back" in str(tasks.first().args_kwargs)
+    delete_patient("pat@example.org")
+    assert [t.args_kwargs["kwargs"]["reply_to"] for t in tasks.all()] == [["other@example.org"]]
+    # And the retention purge removes the other sender's copy once it is past the retention period.
+    frozen.move_to(NOW + dt.timedelta(days=800))
+    purge_expired()
+    assert not tasks.all().exists()
