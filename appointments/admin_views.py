@@ -270,7 +270,20 @@ def feeds(request):
         if not raw_pk.isascii() or not raw_pk.isdigit() or len(raw_pk) > 18:
             raise Http404  # a missing or malformed id is a 404 like an unknown one (the fuzz found a 500)
         practitioner = get_object_or_404(Practitioner, pk=int(raw_pk))
-        if request.POST.get("do") == "revoke":
+        do = "revoke" if request.POST.get("do") == "revoke" else "new"
+        if practitioner.feed_token_hash and request.POST.get("confirm") != "yes":
+            # Both end the link the practitioner's phone calendar is subscribed to: ask first.
+            return TemplateResponse(
+                request,
+                "appointments/admin/feeds_confirm.html",
+                {
+                    "page_title": _("Calendar feeds"),
+                    "header_title": _("Calendar feeds"),
+                    "practitioner": practitioner,
+                    "do": do,
+                },
+            )
+        if do == "revoke":
             practitioner.revoke_feed()
             messages.success(request, _("Calendar link revoked for %(name)s.") % {"name": practitioner})
         else:

@@ -257,7 +257,13 @@ def test_practitioner_feed_is_private_and_revocable(staff, client, clinic):
     feed = client.get(path)
     assert feed.status_code == 200 and b"BEGIN:VEVENT" in feed.content
     assert b"Pat Patient" not in feed.content  # no patient names on a phone calendar
-    staff.post(reverse("appointments_admin:feeds"), {"practitioner": clinic["a"].pk, "do": "revoke"})
+    # Revoking (or replacing) a link a phone may be subscribed to asks first.
+    question = staff.post(reverse("appointments_admin:feeds"), {"practitioner": clinic["a"].pk, "do": "revoke"})
+    assert "Revoke the calendar link of <strong>Alex Example</strong>?" in question.content.decode()
+    assert client.get(path).status_code == 200
+    replace = staff.post(reverse("appointments_admin:feeds"), {"practitioner": clinic["a"].pk, "do": "new"})
+    assert "Replace the calendar link" in replace.content.decode() and client.get(path).status_code == 200
+    staff.post(reverse("appointments_admin:feeds"), {"practitioner": clinic["a"].pk, "do": "revoke", "confirm": "yes"})
     assert client.get(path).status_code == 404
 
 
