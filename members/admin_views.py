@@ -2,6 +2,7 @@
 
 import datetime
 import functools
+import math
 
 import qrcode
 import qrcode.image.svg
@@ -17,7 +18,7 @@ from wagtail.log_actions import log
 
 from pages.models import ClinicSettings
 
-from . import passes, passwords, stats
+from . import passes, passwords, stats, throttle
 from .forms import IssuePassForm, RotateForm
 from .http import make_private
 from .models import MembersPolicy, PatientPass
@@ -71,6 +72,8 @@ def index(request):
         "now": now,
         "members_url": members_url(request),
         "stats": stats.last_days(days=30),
+        # Told here too: the admins' email goes nowhere without ADMIN_EMAILS, and reception gets the calls.
+        "site_refusing_minutes": math.ceil(throttle.site_refusing_for() / 60),
         "can_edit_policy": user.has_perm("members.change_memberspolicy"),
     }
     if user.has_perm("members.view_members_password"):

@@ -151,3 +151,23 @@ def test_command_prints_password_last_rotates_and_shows_status(members):
     assert any(line.startswith("Valid until") for line in status) and any("grace" in line for line in status)
     assert ModelLogEntry.objects.filter(action="members.rotate_password").count() == 1
     assert run("--reencrypt")[-1].startswith("Re-encrypted 2")
+
+
+@pytest.mark.django_db
+def test_the_screen_says_when_the_site_wide_limit_is_refusing_everyone(client, reception_user, members, settings):
+    """The admins' alert email goes nowhere without ADMIN_EMAILS; reception must see it where they work."""
+    from django.test import Client
+
+    settings.MEMBERS_THROTTLE = {"SITE_FAILURES": 3}
+    client.force_login(reception_user)
+    assert "refusing every password" not in client.get(INDEX).text
+    for i in range(3):
+        enter(Client(REMOTE_ADDR=f"192.0.2.{i}"), "wrong-words-here-00")
+    assert (
+        enter(
+            Client(REMOTE_ADDR="192.0.2.50"), plain(passwords.current(now=datetime.datetime.now(datetime.UTC)))
+        ).status_code
+        == 429
+    )
+    screen = client.get(INDEX).text
+    assert "The members area is refusing every password right now." in screen and "more minute" in screen
