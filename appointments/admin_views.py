@@ -106,8 +106,9 @@ def detail(request, pk):
         request,
         "appointments/admin/detail.html",
         {
-            "page_title": str(appointment),
-            "header_title": _("Appointment %(ref)s") % {"ref": appointment.reference},
+            # page_title is the heading, header_title the browser tab: the heading is what staff read.
+            "page_title": _("Appointment %(ref)s") % {"ref": appointment.reference},
+            "header_title": str(appointment),
             "appointment": appointment,
             "start": appointment.start.astimezone(tz),
             "end": appointment.end.astimezone(tz),

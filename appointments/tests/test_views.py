@@ -212,6 +212,8 @@ def test_staff_calendar_actions_reschedule_and_csv(staff, clinic, frozen):
     assert request.reference not in other_day.content.decode()
     detail = staff.get(reverse("appointments_admin:detail", args=[request.pk]))
     assert "Confirm" in detail.content.decode()
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", detail.content.decode(), re.S).group(1)
+    assert f"Appointment {request.reference}" in heading and "Alex" not in heading  # short on a phone
     staff.post(reverse("appointments_admin:action", args=[request.pk]), {"action": "confirm"})
     request.refresh_from_db()
     assert request.status == Appointment.Status.CONFIRMED
