@@ -171,3 +171,15 @@ def test_the_screen_says_when_the_site_wide_limit_is_refusing_everyone(client, r
     )
     screen = client.get(INDEX).text
     assert "The members area is refusing every password right now." in screen and "more minute" in screen
+
+
+@pytest.mark.django_db
+def test_the_pass_form_fills_its_date_in_the_format_a_date_input_takes(client, reception_user, members):
+    """<input type="date"> accepts only yyyy-mm-dd; the en-gb default (28/02/2027) showed an empty field."""
+    import re
+
+    from django.utils import timezone
+
+    client.force_login(reception_user)
+    field = re.search(r'<input type="date" name="valid_until" value="([^"]*)"', client.get(INDEX).text)
+    assert field and field.group(1) == (timezone.localdate() + datetime.timedelta(days=90)).isoformat()
