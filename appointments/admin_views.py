@@ -25,6 +25,7 @@ from .availability import clinic_zone
 from .models import Appointment, Practitioner
 from .patient_data import contact_messages_for, delete_patient, export_rows
 from .slots import local_day_span
+from .spreadsheets import csv_cell
 from .views import parse_day
 
 can_view = permission_required("appointments.view_appointment", raise_exception=True)
@@ -215,8 +216,7 @@ def patient_data(request):
         writer = csv.writer(response)
         writer.writerow(rows[0].keys() if rows else ["reference"])
         for row in rows:
-            # A leading =, +, - or @ would run as a formula in a spreadsheet.
-            writer.writerow(["'" + str(v) if str(v)[:1] in "=+-@" else v for v in row.values()])
+            writer.writerow([csv_cell(v) for v in row.values()])
         return response
     return _patient_data_page(request, email, rows)
 

@@ -10,12 +10,13 @@ from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, SnippetViewSetGroup
 
 from . import admin_views
 from .availability import clinic_zone
 from .models import Appointment, Closure, Practitioner, Service, TimeOff
 from .slots import local_day_span
+from .spreadsheets import SafeCsvExportMixin
 
 
 class NoDirectAddPolicy(ModelPermissionPolicy):
@@ -33,8 +34,13 @@ class NoDirectAddPolicy(ModelPermissionPolicy):
 register_permission_policy(Appointment, NoDirectAddPolicy(Appointment))
 
 
+class AppointmentIndexView(SafeCsvExportMixin, IndexView):
+    """Names and messages are typed by patients: the CSV export neutralises formulas."""
+
+
 class AppointmentViewSet(SnippetViewSet):
     model = Appointment
+    index_view_class = AppointmentIndexView
     icon = "date"
     menu_label = _("All appointments")
     list_display = ["reference", "start", "practitioner", "service", "status", "name"]

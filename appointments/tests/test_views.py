@@ -465,3 +465,23 @@ def test_erasing_a_patient_also_removes_the_outbox_copy_of_their_contact_message
     frozen.move_to(NOW + dt.timedelta(days=800))
     purge_expired()
     assert not tasks.all().exists()
+
+
+def test_csv_exports_staff_open_in_a_spreadsheet_never_carry_a_live_formula(staff, clinic, contact_page):
+    """A patient types the name and the message; "=HYPERLINK(...)" must arrive as text, not run."""
+    from appointments.models import ContactPage
+
+    formula = '=HYPERLINK("http://evil.example","x")'
+    booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details(name=formula))
+    listing = reverse("wagtailsnippets_appointments_appointment:list") + "?export=csv"
+    exported = b"".join(staff.get(listing).streaming_content).decode()
+    assert "'=HYPERLINK(" in exported and ",=HYPERLINK(" not in exported and '"=HYPERLINK(' not in exported
+    client = staff
+    data = {"your_name": "Pat", "your_email": "pat@example.org", "your_message": "@SUM(1+1)*cmd"}
+    client.logout()
+    assert client.post(contact_page, data).status_code == 200
+    client.force_login(User.objects.get(username="staff"))
+    page = ContactPage.objects.get()
+    submissions = client.get(reverse("wagtailforms:list_submissions", args=[page.pk]) + "?export=csv")
+    text = b"".join(submissions.streaming_content).decode()
+    assert "'@SUM(1+1)*cmd" in text and ",@SUM" not in text
