@@ -132,7 +132,6 @@ def test_the_client_address_reaches_django_through_x_forwarded_for_and_forgeries
     assert any(json.loads(line)["request_id"] == seen["request_id"] for line in log_lines)
 
 
-
 def test_the_access_log_leaves_out_query_strings(nginx_front):
     """A staff search in the admin (?q=) carries a patient's name or email address: never logged."""
     get(nginx_front["port"], "/__echo__/?q=pat%40example.org&email=pat@example.org")
