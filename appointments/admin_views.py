@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import booking
 from .availability import clinic_zone
-from .models import Appointment, Practitioner
+from .models import Appointment, Closure, Practitioner, TimeOff
 from .patient_data import contact_messages_for, delete_patient, export_rows
 from .slots import local_day_span
 from .spreadsheets import csv_cell
@@ -183,14 +183,34 @@ def move(request, pk):
         messages.error(request, _("Choose a time between yesterday and a year from now."))
         return redirect("appointments_admin:detail", pk=pk)
     try:
-        booking.reschedule(appointment=appointment, start=start, by_staff=True)
+        moved = booking.reschedule(appointment=appointment, start=start, by_staff=True)
     except booking.SlotTaken:
         messages.error(request, _("That time overlaps another appointment of this practitioner."))
     except booking.BookingError as error:
         messages.error(request, next(iter(error.errors.values())))
     else:
         messages.success(request, _("Appointment moved; the patient has been emailed."))
+        for warning in _outside_hours(moved, tz):
+            messages.warning(request, warning)
     return redirect("appointments_admin:detail", pk=pk)
+
+
+def _outside_hours(appointment: Appointment, tz) -> list[str]:
+    """Staff may move a booking anywhere; say so when the new time is one patients could not book."""
+    start, end = appointment.start.astimezone(tz), appointment.end.astimezone(tz)
+    practitioner = appointment.practitioner
+    warnings = []
+    closure = Closure.objects.filter(first_day__lte=end.date(), last_day__gte=start.date()).first()
+    if closure is not None:
+        warnings.append(_("Note: the clinic is closed that day (%(closure)s).") % {"closure": closure})
+    if TimeOff.objects.filter(practitioner=practitioner, starts_at__lt=appointment.end, ends_at__gt=appointment.start):
+        warnings.append(_("Note: %(name)s has time off then.") % {"name": practitioner})
+    within = start.date() == end.date() and practitioner.working_hours.filter(
+        weekday=start.weekday(), starts__lte=start.time(), ends__gte=end.time()
+    )
+    if not within:
+        warnings.append(_("Note: this is outside %(name)s's working hours.") % {"name": practitioner})
+    return warnings
 
 
 def _clean_email(raw: str) -> str:
