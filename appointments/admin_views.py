@@ -9,21 +9,23 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import booking
 from .availability import clinic_zone
-from .models import Appointment, Practitioner
-from .patient_data import delete_patient, export_rows
+from .models import Appointment, Closure, Practitioner, TimeOff
+from .patient_data import contact_messages_for, delete_patient, export_rows
 from .slots import local_day_span
+from .spreadsheets import csv_cell
 from .views import parse_day
 
 can_view = permission_required("appointments.view_appointment", raise_exception=True)
@@ -99,13 +101,15 @@ def detail(request, pk):
             ("no_show", _("Mark did not attend")),
         ]
         if appointment.status in booking.TRANSITIONS[name][0]
+        and (name not in booking.AFTER_START or appointment.start <= timezone.now())
     ]
     return TemplateResponse(
         request,
         "appointments/admin/detail.html",
         {
-            "page_title": str(appointment),
-            "header_title": _("Appointment %(ref)s") % {"ref": appointment.reference},
+            # page_title is the heading, header_title the browser tab: the heading is what staff read.
+            "page_title": _("Appointment %(ref)s") % {"ref": appointment.reference},
+            "header_title": str(appointment),
             "appointment": appointment,
             "start": appointment.start.astimezone(tz),
             "end": appointment.end.astimezone(tz),
@@ -116,10 +120,38 @@ def detail(request, pk):
     )
 
 
-@require_POST
+# Cannot be undone and email the patient: the detail page asks first.
+CONFIRM_FIRST = {
+    "cancel": (_lazy("Cancel this appointment?"), _lazy("Yes, cancel it")),
+    "decline": (_lazy("Decline this request?"), _lazy("Yes, decline it")),
+}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
 @can_change
 def action(request, pk):
-    appointment = get_object_or_404(Appointment, pk=pk)
+    appointment = get_object_or_404(Appointment.objects.select_related("service", "practitioner"), pk=pk)
+    if request.method == "GET":
+        name = request.GET.get("action", "")
+        if name not in CONFIRM_FIRST or appointment.status not in booking.TRANSITIONS[name][0]:
+            return redirect("appointments_admin:detail", pk=pk)
+        question, button = CONFIRM_FIRST[name]
+        tz = clinic_zone()
+        return TemplateResponse(
+            request,
+            "appointments/admin/confirm_action.html",
+            {
+                "page_title": question,
+                "header_title": question,
+                "appointment": appointment,
+                "start": appointment.start.astimezone(tz),
+                "end": appointment.end.astimezone(tz),
+                "tz": tz,
+                "action": name,
+                "button": button,
+            },
+        )
     name = request.POST.get("action", "")
     try:
         booking.change_status(appointment=appointment, action=name)
@@ -151,22 +183,49 @@ def move(request, pk):
         messages.error(request, _("Choose a time between yesterday and a year from now."))
         return redirect("appointments_admin:detail", pk=pk)
     try:
-        booking.reschedule(appointment=appointment, start=start, by_staff=True)
+        moved = booking.reschedule(appointment=appointment, start=start, by_staff=True)
     except booking.SlotTaken:
         messages.error(request, _("That time overlaps another appointment of this practitioner."))
     except booking.BookingError as error:
         messages.error(request, next(iter(error.errors.values())))
     else:
         messages.success(request, _("Appointment moved; the patient has been emailed."))
+        for warning in _outside_hours(moved, tz):
+            messages.warning(request, warning)
     return redirect("appointments_admin:detail", pk=pk)
 
 
+def _outside_hours(appointment: Appointment, tz) -> list[str]:
+    """Staff may move a booking anywhere; say so when the new time is one patients could not book."""
+    start, end = appointment.start.astimezone(tz), appointment.end.astimezone(tz)
+    practitioner = appointment.practitioner
+    warnings = []
+    closure = Closure.objects.filter(first_day__lte=end.date(), last_day__gte=start.date()).first()
+    if closure is not None:
+        warnings.append(_("Note: the clinic is closed that day (%(closure)s).") % {"closure": closure})
+    if TimeOff.objects.filter(practitioner=practitioner, starts_at__lt=appointment.end, ends_at__gt=appointment.start):
+        warnings.append(_("Note: %(name)s has time off then.") % {"name": practitioner})
+    within = start.date() == end.date() and practitioner.working_hours.filter(
+        weekday=start.weekday(), starts__lte=start.time(), ends__gte=end.time()
+    )
+    if not within:
+        warnings.append(_("Note: this is outside %(name)s's working hours.") % {"name": practitioner})
+    return warnings
+
+
+def _clean_email(raw: str) -> str:
+    return raw.strip()[:254].replace("\x00", "")
+
+
 @never_cache
+@require_http_methods(["GET", "POST"])
 @can_view
 def patient_data(request):
-    email = request.GET.get("email", "").strip()[:254].replace("\x00", "")
+    # The address is posted, never put in the URL: URLs end up in access logs, browser history and
+    # Referer headers, and a patient's email address is health data here.
+    email = _clean_email(request.POST.get("email", "")) if request.method == "POST" else ""
     rows = export_rows(email) if email else []
-    fmt = request.GET.get("format")
+    fmt = request.POST.get("format")
     if email and fmt == "json":
         response = HttpResponse(json.dumps(rows, indent=2), content_type="application/json")
         response["Content-Disposition"] = 'attachment; filename="patient-bookings.json"'
@@ -177,13 +236,26 @@ def patient_data(request):
         writer = csv.writer(response)
         writer.writerow(rows[0].keys() if rows else ["reference"])
         for row in rows:
-            # A leading =, +, - or @ would run as a formula in a spreadsheet.
-            writer.writerow(["'" + str(v) if str(v)[:1] in "=+-@" else v for v in row.values()])
+            writer.writerow([csv_cell(v) for v in row.values()])
         return response
+    return _patient_data_page(request, email, rows)
+
+
+def _patient_data_page(request, email: str, rows: list[dict], *, error: str = "", status: int = 200):
     return TemplateResponse(
         request,
         "appointments/admin/patient_data.html",
-        {"page_title": _("Patient data"), "header_title": _("Patient data"), "email": email, "rows": rows},
+        {
+            "page_title": _("Patient data"),
+            "header_title": _("Patient data"),
+            "email": email,
+            "rows": rows,
+            # Contact messages are deleted with the bookings, so a patient with messages only can be erased too.
+            "message_count": len(contact_messages_for(email)) if email else 0,
+            "can_delete": request.user.has_perm("appointments.delete_appointment"),
+            "error": error,
+        },
+        status=status,
     )
 
 
@@ -191,11 +263,21 @@ def patient_data(request):
 def patient_delete(request):
     if not request.user.has_perm("appointments.delete_appointment"):
         raise PermissionDenied
-    email = request.POST.get("email", "").strip()[:254].replace("\x00", "")
-    if not email or request.POST.get("confirm") != "yes":
-        return HttpResponseBadRequest(_("Tick the box to confirm the deletion."))
+    email = _clean_email(request.POST.get("email", ""))
+    if not email:
+        return _patient_data_page(request, "", [], error=_("Enter the patient's email address first."), status=400)
+    if request.POST.get("confirm") != "yes":
+        # Back to the same patient's page with the box to tick, not a bare error page.
+        return _patient_data_page(
+            request, email, export_rows(email), error=_("Tick the box to confirm the deletion."), status=400
+        )
+    message_count = len(contact_messages_for(email))
     count = delete_patient(email)
-    messages.success(request, _("Deleted %(n)s booking(s).") % {"n": count})
+    messages.success(
+        request,
+        _("Deleted %(n)s booking(s) and %(m)s contact message(s) of %(email)s.")
+        % {"n": count, "m": message_count, "email": email},
+    )
     return redirect(reverse("appointments_admin:patient_data"))
 
 
@@ -209,7 +291,20 @@ def feeds(request):
         if not raw_pk.isascii() or not raw_pk.isdigit() or len(raw_pk) > 18:
             raise Http404  # a missing or malformed id is a 404 like an unknown one (the fuzz found a 500)
         practitioner = get_object_or_404(Practitioner, pk=int(raw_pk))
-        if request.POST.get("do") == "revoke":
+        do = "revoke" if request.POST.get("do") == "revoke" else "new"
+        if practitioner.feed_token_hash and request.POST.get("confirm") != "yes":
+            # Both end the link the practitioner's phone calendar is subscribed to: ask first.
+            return TemplateResponse(
+                request,
+                "appointments/admin/feeds_confirm.html",
+                {
+                    "page_title": _("Calendar feeds"),
+                    "header_title": _("Calendar feeds"),
+                    "practitioner": practitioner,
+                    "do": do,
+                },
+            )
+        if do == "revoke":
             practitioner.revoke_feed()
             messages.success(request, _("Calendar link revoked for %(name)s.") % {"name": practitioner})
         else:

@@ -312,12 +312,15 @@ TRANSITIONS = {
     "attended": ({Appointment.Status.CONFIRMED, Appointment.Status.NO_SHOW}, Appointment.Status.ATTENDED, None),
     "no_show": ({Appointment.Status.CONFIRMED, Appointment.Status.ATTENDED}, Appointment.Status.NO_SHOW, None),
 }
+# Only once the appointment has begun.
+AFTER_START = {"attended", "no_show"}
 
 
 def change_status(*, appointment: Appointment, action: str, now: dt.datetime | None = None) -> Appointment:
     """Staff (and patients, for "cancel") change an appointment's status; the patient is told by email."""
     if action not in TRANSITIONS:
         raise InvalidBooking({"action": _("Unknown action.")})
+    now = now or timezone.now()
     allowed_from, target, mail = TRANSITIONS[action]
     with transaction.atomic():
         current = Appointment.objects.select_for_update().get(pk=appointment.pk)
@@ -328,6 +331,10 @@ def change_status(*, appointment: Appointment, action: str, now: dt.datetime | N
                     % {"s": current.get_status_display()}
                 }
             )
+        if action in AFTER_START and current.start > now:
+            # Marking tomorrow's patient "did not attend" by mistake would free their time for
+            # someone else, with no way back to "confirmed".
+            raise InvalidBooking({"action": _("This can be marked only once the appointment has started.")})
         current.status = target
         if mail:
             current.sequence += 1

@@ -203,17 +203,31 @@ class BookingSettings(BaseSiteSetting):
         _("start times every (minutes)"), default=15, validators=[MinValueValidator(5), MaxValueValidator(240)]
     )
     daily_limit = models.PositiveSmallIntegerField(
-        _("bookings per practitioner per day"), null=True, blank=True, help_text=_("Leave empty for no limit.")
+        _("bookings per practitioner per day"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(1000)],
+        help_text=_("Leave empty for no limit."),
     )
+    # Upper bounds keep the date arithmetic in range (SQLite stores any integer; a retention of
+    # 40000 months made the daily purge fail with "year -1307 is out of range").
     manage_cutoff_hours = models.PositiveSmallIntegerField(
-        _("patients may change or cancel online until (hours before)"), default=24
+        _("patients may change or cancel online until (hours before)"),
+        default=24,
+        validators=[MaxValueValidator(24 * 366)],
     )
-    reminder_hours = models.PositiveSmallIntegerField(_("reminder sent (hours before)"), default=24)
+    reminder_hours = models.PositiveSmallIntegerField(
+        _("reminder sent (hours before)"), default=24, validators=[MaxValueValidator(24 * 366)]
+    )
     request_expiry_hours = models.PositiveSmallIntegerField(
-        _("unconfirmed requests expire after (hours)"), default=48, validators=[MinValueValidator(1)]
+        _("unconfirmed requests expire after (hours)"),
+        default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 366)],
     )
     retention_months = models.PositiveSmallIntegerField(
-        _("keep patient details of past appointments for (months)"), default=24, validators=[MinValueValidator(1)]
+        _("keep patient details of past appointments for (months)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(1200)],
     )
     notification_email = models.EmailField(
         _("send new bookings to"), blank=True, help_text=_("Empty: the clinic email from clinic settings.")
@@ -339,6 +353,15 @@ class ContactPage(AbstractEmailForm):
 
     max_count = 1
     parent_page_types = ["pages.HomePage"]
+
+    def get_submissions_list_view_class(self):
+        from wagtail.contrib.forms.views import SubmissionsListView
+
+        from .spreadsheets import SafeCsvExportMixin
+
+        # Messages are typed by the public: the CSV export staff download neutralises formulas.
+        return type("ContactSubmissionsListView", (SafeCsvExportMixin, SubmissionsListView), {})
+
     subpage_types = []
 
     class Meta:

@@ -58,12 +58,34 @@ def contact_messages_for(email: str):
     return [s for s in candidates if email in (str(v).strip().lower() for v in s.form_data.values())]
 
 
+def _contact_mail_tasks():
+    """Outbox rows of contact-form mail: their arguments hold the message and the sender's address."""
+    from django_tasks_db.models import DBTaskResult
+
+    from .emails import send_plain_email
+
+    return DBTaskResult.objects.filter(task_path=send_plain_email.module_path)
+
+
+def contact_mail_tasks_for(email: str) -> list:
+    email = email.strip().lower()
+    candidates = _contact_mail_tasks().filter(args_kwargs__icontains=email)
+    return [
+        t
+        for t in candidates
+        if email in (str(a).strip().lower() for a in (t.args_kwargs.get("kwargs", {}).get("reply_to") or []))
+    ]
+
+
 def delete_patient(email: str) -> int:
-    """Delete every booking (and contact message) made with this email; the slots are released."""
+    """Delete every booking and contact message made with this email, and the outbox's copies of
+    those messages; the slots are released."""
     with transaction.atomic():
         count, _ = bookings_for(email).delete()
         for submission in contact_messages_for(email):
             submission.delete()
+        for task_result in contact_mail_tasks_for(email):
+            task_result.delete()
     return count
 
 
@@ -75,7 +97,7 @@ def months_ago(now: dt.datetime, months: int) -> dt.datetime:
 
 def purge_expired(*, now: dt.datetime | None = None, dry_run: bool = False) -> int:
     """Blank the personal details of appointments that ended more than the retention period ago,
-    and delete contact-form messages older than it.
+    and delete contact-form messages (and the outbox's sent copies of them) older than it.
 
     The appointment row stays (times, service, status) so the clinic's statistics still add up.
     """
@@ -87,7 +109,10 @@ def purge_expired(*, now: dt.datetime | None = None, dry_run: bool = False) -> i
     cutoff = months_ago(now, booking_settings().retention_months)
     due = Appointment.objects.filter(end__lt=cutoff, purged_at__isnull=True)
     old_messages = FormSubmission.objects.filter(page__in=ContactPage.objects.all(), submit_time__lt=cutoff)
+    # The outbox keeps sent contact mail (message and sender's address) as a task row: same retention.
+    old_mail = _contact_mail_tasks().filter(finished_at__lt=cutoff)
     if dry_run:
         return due.count()
     old_messages.delete()
+    old_mail.delete()
     return due.update(name=PURGED_NAME, email="removed@invalid", phone="", message="", purged_at=now)

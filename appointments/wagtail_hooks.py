@@ -1,17 +1,22 @@
 """The Appointments menu in the Wagtail admin: set-up snippets, the appointment list and staff views."""
 
+from django.contrib import messages
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, SnippetViewSetGroup
 
 from . import admin_views
+from .availability import clinic_zone
 from .models import Appointment, Closure, Practitioner, Service, TimeOff
+from .slots import local_day_span
+from .spreadsheets import SafeCsvExportMixin
 
 
 class NoDirectAddPolicy(ModelPermissionPolicy):
@@ -29,8 +34,13 @@ class NoDirectAddPolicy(ModelPermissionPolicy):
 register_permission_policy(Appointment, NoDirectAddPolicy(Appointment))
 
 
+class AppointmentIndexView(SafeCsvExportMixin, IndexView):
+    """Names and messages are typed by patients: the CSV export neutralises formulas."""
+
+
 class AppointmentViewSet(SnippetViewSet):
     model = Appointment
+    index_view_class = AppointmentIndexView
     icon = "date"
     menu_label = _("All appointments")
     list_display = ["reference", "start", "practitioner", "service", "status", "name"]
@@ -149,3 +159,35 @@ def feeds_menu_item():
         order=901,
         permission="appointments.change_appointment",
     )
+
+
+def bookings_inside(instance) -> int:
+    """Active appointments that a closure or time off now covers: saving either never touches them."""
+    active = Appointment.objects.filter(status__in=Appointment.ACTIVE)
+    if isinstance(instance, Closure):
+        tz = clinic_zone()
+        start, end = local_day_span(instance.first_day, tz).start, local_day_span(instance.last_day, tz).end
+    elif isinstance(instance, TimeOff):
+        start, end = instance.starts_at, instance.ends_at
+        active = active.filter(practitioner_id=instance.practitioner_id)
+    else:
+        return 0
+    return active.filter(start__lt=end, end__gt=start).count()
+
+
+@hooks.register("after_create_snippet")
+@hooks.register("after_edit_snippet")
+def warn_about_bookings_inside(request, instance):
+    count = bookings_inside(instance)
+    if count:
+        messages.warning(
+            request,
+            ngettext(
+                "%(n)s booking is still in this time. Open it in the Bookings calendar to move or cancel it "
+                "(the patient is emailed).",
+                "%(n)s bookings are still in this time. Open them in the Bookings calendar to move or cancel "
+                "them (the patients are emailed).",
+                count,
+            )
+            % {"n": count},
+        )

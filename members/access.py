@@ -26,8 +26,14 @@ class Grant:
 
 
 def staff_may_see(user) -> bool:
-    """Staff who may read the password out anyway may also read the pages it opens."""
-    return bool(user and user.is_authenticated and user.has_perm("members.view_members_password"))
+    """Staff who may read the password out anyway may also read the pages it opens.
+
+    Only once signed in as fully as the admin asks: with two-factor authentication required, a
+    staff password alone (no code yet) opens neither the password screen nor these pages.
+    """
+    if not (user and user.is_authenticated and user.has_perm("members.view_members_password")):
+        return False
+    return not settings.STAFF_2FA_REQUIRED or bool(getattr(user, "is_verified", lambda: False)())
 
 
 def grant_from_session(session) -> Grant | None:

@@ -2,6 +2,7 @@
 
 import datetime
 import functools
+import math
 
 import qrcode
 import qrcode.image.svg
@@ -12,12 +13,12 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.log_actions import log
 
 from pages.models import ClinicSettings
 
-from . import passes, passwords, stats
+from . import passes, passwords, stats, throttle
 from .forms import IssuePassForm, RotateForm
 from .http import make_private
 from .models import MembersPolicy, PatientPass
@@ -71,6 +72,8 @@ def index(request):
         "now": now,
         "members_url": members_url(request),
         "stats": stats.last_days(days=30),
+        # Told here too: the admins' email goes nowhere without ADMIN_EMAILS, and reception gets the calls.
+        "site_refusing_minutes": math.ceil(throttle.site_refusing_for() / 60),
         "can_edit_policy": user.has_perm("members.change_memberspolicy"),
     }
     if user.has_perm("members.view_members_password"):
@@ -178,10 +181,17 @@ def pass_card(request, pass_id: int):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @needs("manage_passes")
 def revoke_pass(request, pass_id: int):
     item = get_object_or_404(PatientPass, pk=pass_id)
+    if request.method == "GET":
+        # Revoking cannot be undone and shuts the patient out at once: ask first (the screen's
+        # Revoke button leads here; the form below posts back to this address).
+        if item.revoked_at is not None:
+            messages.warning(request, _("That pass was already revoked."))
+            return redirect("members_admin:index")
+        return TemplateResponse(request, "members/admin/revoke_pass.html", {"item": item})
     if passes.revoke(item=item, now=timezone.now()):
         log(instance=item, action="members.revoke_pass", user=request.user)
         messages.success(

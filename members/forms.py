@@ -44,7 +44,8 @@ class IssuePassForm(forms.Form):
     )
     valid_until = forms.DateField(
         label=_("Valid until (inclusive)"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # A date input only takes yyyy-mm-dd: the en-gb default (28/02/2027) left it empty in the browser.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("The pass stops working at the end of this day."),
     )
 

@@ -1,5 +1,9 @@
 """Things every database needs: the "Members only" collection and the Reception group.
 
+Reception hands out the members password and passes and works the bookings calendar (see, confirm,
+cancel, move, mark attended or not, closures and time off); deleting a patient's data, services,
+practitioners and their hours stay with the administrators.
+
 Run after every `migrate` (post_migrate), so they exist on a fresh database, in tests and
 after an upgrade; idempotent and never undoing what staff changed.
 """
@@ -9,11 +13,22 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 
 RECEPTION_GROUP = "Reception"
+# Also given to an existing Reception group once, by appointments migration 0005.
+RECEPTION_APPOINTMENT_PERMISSIONS = [
+    ("appointments", "view_appointment"),
+    ("appointments", "change_appointment"),
+    *[
+        ("appointments", f"{action}_{model}")
+        for model in ("closure", "timeoff")
+        for action in ("add", "change", "delete", "view")
+    ],
+]
 RECEPTION_PERMISSIONS = [
     ("wagtailadmin", "access_admin"),
     ("members", "view_members_password"),
     ("members", "rotate_members_password"),
     ("members", "manage_passes"),
+    *RECEPTION_APPOINTMENT_PERMISSIONS,
 ]
 
 

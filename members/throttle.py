@@ -121,6 +121,16 @@ def check(*, client: str, now: float | None = None) -> Decision:
     return Decision(True)
 
 
+def site_refusing_for(*, now: float | None = None) -> int:
+    """Seconds until the site-wide limit lets patients try again (0: not refusing). Cache reads only."""
+    cfg = config()
+    now = time.time() if now is None else now
+    site_window = _window(now, cfg["SITE_WINDOW_SECONDS"])
+    if (_Store().get(f"members:site-fail:{site_window}", 0) or 0) < cfg["SITE_FAILURES"]:
+        return 0
+    return max(math.ceil((site_window + 1) * cfg["SITE_WINDOW_SECONDS"] - now), 1)
+
+
 def _first_refusal(store: _Store, client: str, cfg: dict) -> bool:
     return bool(store.add(_client_keys(client)[2], 1, cfg["CLIENT_WINDOW_SECONDS"]))
 

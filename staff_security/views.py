@@ -44,7 +44,15 @@ def enrol(request):
             return redirect(_next_url(request))
         form.add_error("token", _("That code did not match. Check the time on your phone and try the newest code."))
     status = 400 if form.errors else 200
-    context = {"form": form, "secret": _base32(device), "next": _next_url(request)}
+    secret = _base32(device)
+    context = {
+        "form": form,
+        # In groups of four, as authenticator apps show and accept it (typed by hand, 32 letters in a row go wrong).
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        # Opens the authenticator app directly when enrolling on the phone itself, which cannot scan its own screen.
+        "config_url": device.config_url,
+        "next": _next_url(request),
+    }
     return render(request, "staff_security/enrol.html", context, status=status)
 
 

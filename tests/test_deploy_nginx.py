@@ -132,6 +132,15 @@ def test_the_client_address_reaches_django_through_x_forwarded_for_and_forgeries
     assert any(json.loads(line)["request_id"] == seen["request_id"] for line in log_lines)
 
 
+def test_the_access_log_leaves_out_query_strings(nginx_front):
+    """A staff search in the admin (?q=) carries a patient's name or email address: never logged."""
+    get(nginx_front["port"], "/__echo__/?q=pat%40example.org&email=pat@example.org")
+    lines = (nginx_front["run_dir"] / "access.log").read_text().splitlines()
+    logged = [json.loads(line)["request"] for line in lines if "/__echo__/" in line]
+    assert logged and all(not entry.split(" ")[1].count("?") for entry in logged)
+    assert not any("example.org" in line for line in lines)
+
+
 def test_pages_and_their_security_headers_pass_through_unchanged(nginx_front, demo_content):
     response, body = get(nginx_front["port"], "/sciatica/")
     assert response.status == 200

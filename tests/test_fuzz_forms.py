@@ -223,13 +223,16 @@ def test_staff_revoke_pass(staff, pass_id, data):
 @given(
     view=st.sampled_from(["action", "move"]),
     data=form_data(["action", "start"]),
+    method=st.sampled_from(["get", "post"]),
 )
-def test_staff_appointment_action_and_move(staff, appointment, view, data):
+def test_staff_appointment_action_and_move(staff, appointment, view, data, method):
     pk = appointment.appointment.pk
     before = snapshot()
     forget_messages(staff)
-    response = staff.post(reverse(f"appointments_admin:{view}", args=[pk]), data)
+    response = getattr(staff, method)(reverse(f"appointments_admin:{view}", args=[pk]), data)
     assert response.status_code < 500
+    if method == "get":  # asking (the cancel/decline confirmation) never changes anything
+        assert snapshot()["appointments"] == before["appointments"]
     if error_messages(response) or response.status_code >= 400:
         assert snapshot()["appointments"] == before["appointments"]
     restore(appointment.appointment)

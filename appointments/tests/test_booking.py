@@ -163,7 +163,12 @@ def test_status_changes_follow_the_allowed_transitions(clinic):
     assert confirmed.status == Appointment.Status.CONFIRMED and confirmed.sequence == 1
     with pytest.raises(booking.InvalidBooking):
         booking.change_status(appointment=confirmed, action="decline")
-    assert booking.change_status(appointment=confirmed, action="attended").status == Appointment.Status.ATTENDED
+    for early in ("attended", "no_show"):  # not before the appointment has started
+        with pytest.raises(booking.InvalidBooking):
+            booking.change_status(appointment=confirmed, action=early, now=SLOT - dt.timedelta(minutes=1))
+    assert booking.change_status(appointment=confirmed, action="attended", now=SLOT).status == (
+        Appointment.Status.ATTENDED
+    )
     cancelled = booking.change_status(
         appointment=book(email="x@example.org", start=SLOT + dt.timedelta(hours=3)).appointment, action="cancel"
     )
@@ -186,3 +191,32 @@ def test_export_delete_and_retention(clinic, frozen):
     assert purge_expired(now=SLOT + dt.timedelta(days=2 * 365 + 40)) == 1
     purged = Appointment.objects.get()
     assert purged.name == "(removed)" and purged.phone == "" and purged.message == "" and purged.purged_at
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("retention_months", 40000),
+        ("reminder_hours", 30000),
+        ("request_expiry_hours", 30000),
+        ("manage_cutoff_hours", 30000),
+    ],
+)
+def test_booking_settings_refuse_values_the_date_arithmetic_cannot_hold(clinic, field, value):
+    from django.core.exceptions import ValidationError
+
+    policy = clinic["policy"]
+    setattr(policy, field, value)
+    with pytest.raises(ValidationError) as refused:
+        policy.full_clean()
+    assert field in refused.value.message_dict
+
+
+def test_the_longest_retention_allowed_still_purges(clinic):
+    from appointments.patient_data import purge_expired
+
+    policy = clinic["policy"]
+    policy.retention_months = 1200
+    policy.full_clean()
+    policy.save()
+    assert purge_expired() == 0  # before the bound, 40000 months raised "year -1307 is out of range"

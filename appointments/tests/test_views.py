@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from appointments import booking, outbox
 from appointments.models import Appointment
 
-from .conftest import SLOT, details
+from .conftest import NOW, SLOT, details
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -200,7 +200,7 @@ def staff(client, clinic):
     return client
 
 
-def test_staff_calendar_actions_reschedule_and_csv(staff, clinic):
+def test_staff_calendar_actions_reschedule_and_csv(staff, clinic, frozen):
     request = booking.book(service="follow-up-session", practitioner="alex", start=SLOT, **details()).appointment
     week = staff.get(reverse("appointments_admin:calendar"), {"date": "2027-01-12"})
     assert week.status_code == 200 and request.reference in week.content.decode()
@@ -212,12 +212,22 @@ def test_staff_calendar_actions_reschedule_and_csv(staff, clinic):
     assert request.reference not in other_day.content.decode()
     detail = staff.get(reverse("appointments_admin:detail", args=[request.pk]))
     assert "Confirm" in detail.content.decode()
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", detail.content.decode(), re.S).group(1)
+    assert f"Appointment {request.reference}" in heading and "Alex" not in heading  # short on a phone
     staff.post(reverse("appointments_admin:action", args=[request.pk]), {"action": "confirm"})
     request.refresh_from_db()
     assert request.status == Appointment.Status.CONFIRMED
     staff.post(reverse("appointments_admin:move", args=[request.pk]), {"start": "2027-01-12T14:00"})
     request.refresh_from_db()
     assert request.start == dt.datetime(2027, 1, 12, 14, tzinfo=dt.UTC)
+    detail = staff.get(reverse("appointments_admin:detail", args=[request.pk])).content.decode()
+    assert "Mark attended" not in detail and "Mark did not attend" not in detail  # not before it starts
+    staff.post(reverse("appointments_admin:action", args=[request.pk]), {"action": "no_show"})
+    request.refresh_from_db()
+    assert request.status == Appointment.Status.CONFIRMED  # refused: the patient may still come
+    frozen.move_to(dt.datetime(2027, 1, 12, 14, 5, tzinfo=dt.UTC))
+    detail = staff.get(reverse("appointments_admin:detail", args=[request.pk])).content.decode()
+    assert "Mark attended" in detail and "Mark did not attend" in detail
     staff.post(reverse("appointments_admin:action", args=[request.pk]), {"action": "attended"})
     request.refresh_from_db()
     assert request.status == Appointment.Status.ATTENDED
@@ -234,7 +244,7 @@ def test_staff_calendar_actions_reschedule_and_csv(staff, clinic):
 def test_staff_patient_export_and_delete(staff, clinic):
     booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
     url = reverse("appointments_admin:patient_data")
-    exported = staff.get(url, {"email": "pat@example.org", "format": "json"})
+    exported = staff.post(url, {"email": "pat@example.org", "format": "json"})
     assert exported.status_code == 200 and exported.json()[0]["email"] == "pat@example.org"
     assert staff.post(reverse("appointments_admin:patient_delete"), {"email": "pat@example.org"}).status_code == 400
     staff.post(reverse("appointments_admin:patient_delete"), {"email": "pat@example.org", "confirm": "yes"})
@@ -249,7 +259,13 @@ def test_practitioner_feed_is_private_and_revocable(staff, client, clinic):
     feed = client.get(path)
     assert feed.status_code == 200 and b"BEGIN:VEVENT" in feed.content
     assert b"Pat Patient" not in feed.content  # no patient names on a phone calendar
-    staff.post(reverse("appointments_admin:feeds"), {"practitioner": clinic["a"].pk, "do": "revoke"})
+    # Revoking (or replacing) a link a phone may be subscribed to asks first.
+    question = staff.post(reverse("appointments_admin:feeds"), {"practitioner": clinic["a"].pk, "do": "revoke"})
+    assert "Revoke the calendar link of <strong>Alex Example</strong>?" in question.content.decode()
+    assert client.get(path).status_code == 200
+    replace = staff.post(reverse("appointments_admin:feeds"), {"practitioner": clinic["a"].pk, "do": "new"})
+    assert "Replace the calendar link" in replace.content.decode() and client.get(path).status_code == 200
+    staff.post(reverse("appointments_admin:feeds"), {"practitioner": clinic["a"].pk, "do": "revoke", "confirm": "yes"})
     assert client.get(path).status_code == 404
 
 
@@ -284,3 +300,216 @@ def test_no_input_makes_a_server_error(client, clinic, path, params, method):
     assert response.status_code < 500
     if response.status_code >= 400:
         assert Appointment.objects.count() == 0 or method == "post"
+
+
+def test_reception_works_the_bookings_calendar_but_cannot_delete_patient_data(client, clinic):
+    from django.contrib.auth.models import Group
+
+    request = booking.book(service="follow-up-session", practitioner="alex", start=SLOT, **details()).appointment
+    user = User.objects.create_user("reception", "r@example.org", "a-long-password-123")
+    user.groups.add(Group.objects.get(name="Reception"))
+    client.force_login(user)
+    assert "Bookings calendar" in client.get("/admin/").content.decode()
+    week = client.get(reverse("appointments_admin:calendar"), {"date": "2027-01-12"})
+    assert week.status_code == 200 and request.reference in week.content.decode()
+    client.post(reverse("appointments_admin:action", args=[request.pk]), {"action": "confirm"})
+    request.refresh_from_db()
+    assert request.status == Appointment.Status.CONFIRMED
+    assert client.get(reverse("wagtailsnippets_appointments_closure:add")).status_code == 200
+    assert client.get(reverse("wagtailsnippets_appointments_timeoff:add")).status_code == 200
+    found = client.post(reverse("appointments_admin:patient_data"), {"email": "pat@example.org"})
+    assert found.status_code == 200 and request.reference in found.content.decode()
+    assert "Delete all these" not in found.content.decode()  # deleting is for administrators
+    assert "Only an administrator can delete" in found.content.decode()
+    denied = client.post(reverse("appointments_admin:patient_delete"), {"email": "pat@example.org", "confirm": "yes"})
+    assert denied.status_code in (302, 403) and Appointment.objects.count() == 1
+    # Services, practitioners and working hours stay with the administrators.
+    assert client.get(reverse("wagtailsnippets_appointments_practitioner:add")).status_code in (302, 403)
+
+
+def test_an_existing_reception_group_gets_the_calendar_from_the_migration(db):
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.get(name="Reception")
+    group.permissions.remove(*group.permissions.filter(content_type__app_label="appointments"))
+    migration = importlib.import_module("appointments.migrations.0005_reception_calendar_permissions")
+    migration.add_calendar_permissions(apps, None)
+    codenames = set(group.permissions.values_list("codename", flat=True))
+    assert {"view_appointment", "change_appointment", "add_closure", "change_timeoff"} <= codenames
+    assert "delete_appointment" not in codenames and "change_practitioner" not in codenames
+
+
+def test_deleting_without_the_tick_shows_the_patient_page_again_with_the_reason(staff, clinic):
+    booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    response = staff.post(reverse("appointments_admin:patient_delete"), {"email": "pat@example.org"})
+    page = response.content.decode()
+    assert response.status_code == 400 and "<html" in page  # the admin page, not a bare line of text
+    assert "Tick the box to confirm the deletion." in page and 'value="pat@example.org"' in page
+    assert Appointment.objects.count() == 1
+    empty = staff.post(reverse("appointments_admin:patient_delete"), {"confirm": "yes"})
+    assert empty.status_code == 400 and "Enter the patient" in empty.content.decode()
+
+
+def test_a_patient_with_contact_messages_only_can_be_found_and_erased(staff, clinic):
+    from wagtail.contrib.forms.models import FormSubmission
+
+    from appointments.models import ContactPage
+
+    home = clinic["site"].root_page
+    contact = home.add_child(instance=ContactPage(title="Contact", slug="contact"))
+    FormSubmission.objects.create(page=contact, form_data={"your_email": "Pat@Example.org", "your_message": "hello"})
+    found = staff.post(reverse("appointments_admin:patient_data"), {"email": "pat@example.org"})
+    assert "1 contact message" in found.content.decode() and 'name="confirm"' in found.content.decode()
+    done = staff.post(
+        reverse("appointments_admin:patient_delete"), {"email": "pat@example.org", "confirm": "yes"}, follow=True
+    )
+    assert "0 booking(s) and 1 contact message(s)" in done.content.decode()
+    assert FormSubmission.objects.count() == 0
+
+
+def test_cancel_and_decline_ask_first_and_only_the_confirmation_changes_anything(staff, clinic):
+    request = booking.book(service="follow-up-session", practitioner="alex", start=SLOT, **details()).appointment
+    outbox_before = DBTaskResult.objects.count()
+    detail = staff.get(reverse("appointments_admin:detail", args=[request.pk])).content.decode()
+    action_url = reverse("appointments_admin:action", args=[request.pk])
+    assert f'href="{action_url}?action=decline"' in detail and f'href="{action_url}?action=cancel"' in detail
+    question = staff.get(action_url, {"action": "cancel"})
+    page = question.content.decode()
+    assert question.status_code == 200 and "Cancel this appointment?" in page and "cannot be undone" in page
+    assert request.reference in page and 'name="action" value="cancel"' in page
+    request.refresh_from_db()
+    assert request.status == Appointment.Status.PENDING and DBTaskResult.objects.count() == outbox_before
+    # Anything else asked by GET goes back to the appointment, changing nothing.
+    for name in ("confirm", "attended", "bogus", ""):
+        assert staff.get(action_url, {"action": name})["Location"] == reverse(
+            "appointments_admin:detail", args=[request.pk]
+        )
+    staff.post(action_url, {"action": "cancel"})
+    request.refresh_from_db()
+    assert request.status == Appointment.Status.CANCELLED
+    assert staff.get(action_url, {"action": "cancel"}).status_code == 302  # nothing left to cancel
+
+
+def test_calendar_rows_open_from_the_time_and_today_is_one_click(staff, clinic):
+    """On a phone the table scrolls sideways; the first column (the time) must open the appointment."""
+    appointment = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details()).appointment
+    page = staff.get(reverse("appointments_admin:calendar"), {"date": "2027-01-12", "view": "day"}).content.decode()
+    detail = reverse("appointments_admin:detail", args=[appointment.pk])
+    assert f'<td><a href="{detail}">10:00–11:00</a></td>' in page
+    assert 'href="?view=day">Today</a>' in page and "appointments/admin.css" in page
+
+
+def test_a_closure_or_time_off_over_existing_bookings_warns_the_staff(staff, clinic):
+    from appointments.models import Closure, TimeOff
+
+    booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    response = staff.post(
+        reverse("wagtailsnippets_appointments_closure:add"),
+        {"first_day": "2027-01-11", "last_day": "2027-01-12", "reason": "Holiday"},
+        follow=True,
+    )
+    assert Closure.objects.count() == 1
+    assert "1 booking is still in this time" in response.content.decode()
+    quiet = staff.post(
+        reverse("wagtailsnippets_appointments_closure:add"),
+        {"first_day": "2027-01-13", "last_day": "2027-01-13", "reason": "Training"},
+        follow=True,
+    )
+    assert "still in this time" not in quiet.content.decode()
+    other = staff.post(
+        reverse("wagtailsnippets_appointments_timeoff:add"),
+        {"practitioner": clinic["b"].pk, "starts_at": "2027-01-12 09:00", "ends_at": "2027-01-12 17:00"},
+        follow=True,
+    )
+    assert TimeOff.objects.count() == 1 and "still in this time" not in other.content.decode()  # Sam is free
+    mine = staff.post(
+        reverse("wagtailsnippets_appointments_timeoff:add"),
+        {"practitioner": clinic["a"].pk, "starts_at": "2027-01-12 09:00", "ends_at": "2027-01-12 17:00"},
+        follow=True,
+    )
+    assert TimeOff.objects.count() == 2 and "1 booking is still in this time" in mine.content.decode()
+
+
+def test_patient_lookup_and_export_never_put_the_address_in_a_url(staff, clinic):
+    """URLs are written to access logs and browser history; the patient's address must travel in the body."""
+    booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    url = reverse("appointments_admin:patient_data")
+    blank = staff.get(url).content.decode()
+    assert re.search(r'<form method="post" action="' + re.escape(url) + '">\\s*<input type="hidden" name="csrf', blank)
+    # An address in the query string (an old bookmark, a typed URL) is not looked up.
+    assert "1 booking" not in staff.get(url, {"email": "pat@example.org"}).content.decode()
+    found = staff.post(url, {"email": "pat@example.org"}).content.decode()
+    assert "1 booking" in found
+    assert "pat%40example.org" not in found and "?email=" not in found  # no link carries it
+    exported = staff.post(url, {"email": "pat@example.org", "format": "csv"})
+    assert exported["Content-Type"] == "text/csv" and b"pat@example.org" in exported.content
+
+
+def test_erasing_a_patient_also_removes_the_outbox_copy_of_their_contact_message(client, contact_page, frozen):
+    """The sent contact mail stays in the outbox table (message and address in its arguments)."""
+    from appointments.emails import send_plain_email
+    from appointments.patient_data import delete_patient, purge_expired
+
+    data = {"your_name": "Pat", "your_email": "Pat@Example.org", "your_message": "About my back"}
+    assert client.post(contact_page, data).status_code == 200
+    client.post(contact_page, {**data, "your_email": "other@example.org"})
+    outbox.drain()
+    tasks = DBTaskResult.objects.filter(task_path=send_plain_email.module_path)
+    assert tasks.count() == 2 and "About my back" in str(tasks.first().args_kwargs)
+    delete_patient("pat@example.org")
+    assert [t.args_kwargs["kwargs"]["reply_to"] for t in tasks.all()] == [["other@example.org"]]
+    # And the retention purge removes the other sender's copy once it is past the retention period.
+    frozen.move_to(NOW + dt.timedelta(days=800))
+    purge_expired()
+    assert not tasks.all().exists()
+
+
+def test_csv_exports_staff_open_in_a_spreadsheet_never_carry_a_live_formula(staff, clinic, contact_page):
+    """A patient types the name and the message; "=HYPERLINK(...)" must arrive as text, not run."""
+    from appointments.models import ContactPage
+
+    formula = '=HYPERLINK("http://evil.example","x")'
+    booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details(name=formula))
+    listing = reverse("wagtailsnippets_appointments_appointment:list") + "?export=csv"
+    exported = b"".join(staff.get(listing).streaming_content).decode()
+    assert "'=HYPERLINK(" in exported and ",=HYPERLINK(" not in exported and '"=HYPERLINK(' not in exported
+    client = staff
+    data = {"your_name": "Pat", "your_email": "pat@example.org", "your_message": "@SUM(1+1)*cmd"}
+    client.logout()
+    assert client.post(contact_page, data).status_code == 200
+    client.force_login(User.objects.get(username="staff"))
+    page = ContactPage.objects.get()
+    submissions = client.get(reverse("wagtailforms:list_submissions", args=[page.pk]) + "?export=csv")
+    text = b"".join(submissions.streaming_content).decode()
+    assert "'@SUM(1+1)*cmd" in text and ",@SUM" not in text
+
+
+def test_moving_into_a_closure_time_off_or_out_of_hours_says_so(staff, clinic):
+    """Staff may move a booking anywhere, but a time patients could not book is named, not silent."""
+    import html
+
+    from appointments.models import Closure, TimeOff
+
+    appointment = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details()).appointment
+    move = reverse("appointments_admin:move", args=[appointment.pk])
+
+    def notes(start):
+        page = html.unescape(staff.post(move, {"start": start}, follow=True).content.decode())
+        assert "Appointment moved" in page
+        return re.findall(r"Note: [^<]*?\.(?=\s*<)", page)
+
+    assert notes("2027-01-12T14:00") == []  # Tuesday, inside 9-17
+    assert notes("2027-01-12T16:30") == ["Note: this is outside Alex Example's working hours."]  # ends 17:30
+    Closure.objects.create(first_day=dt.date(2027, 1, 13), last_day=dt.date(2027, 1, 13), reason="Training")
+    assert notes("2027-01-13T10:00") == ["Note: the clinic is closed that day (2027-01-13–2027-01-13 Training)."]
+    TimeOff.objects.create(
+        practitioner=clinic["a"],
+        starts_at=dt.datetime(2027, 1, 14, 9, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2027, 1, 14, 12, tzinfo=dt.UTC),
+    )
+    assert notes("2027-01-14T10:00") == ["Note: Alex Example has time off then."]
+    appointment.refresh_from_db()
+    assert appointment.start == dt.datetime(2027, 1, 14, 10, tzinfo=dt.UTC)  # moved all the same

@@ -189,6 +189,8 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A page that says what happened and who can lift it (axes' default is one bare line of text).
+AXES_LOCKOUT_TEMPLATE = "staff_security/locked_out.html"
 
 # Internationalisation: English now, Japanese planned; strings are marked for translation.
 LANGUAGE_CODE = "en-gb"

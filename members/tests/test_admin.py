@@ -99,8 +99,15 @@ def test_issue_print_and_revoke_a_pass_with_audit(client, reception_user, member
     assert patient.get("/members/").status_code == 200
     listing = client.get(INDEX).text
     assert "Chart 1042" in listing and code not in listing  # codes are shown only on the card
+    # The screen's Revoke button asks first; only the confirmation's POST revokes.
+    assert f'href="{INDEX}passes/{item.pk}/revoke/"' in listing
+    question = client.get(f"{INDEX}passes/{item.pk}/revoke/")
+    assert question.status_code == 200 and "Revoke the pass for <strong>Chart 1042</strong>?" in question.text
+    assert "no-store" in question["Cache-Control"] and 'method="post"' in question.text
+    assert patient.get("/members/").status_code == 200  # asking changed nothing
     revoked = client.post(f"{INDEX}passes/{item.pk}/revoke/")
     assert revoked.status_code == 302
+    assert client.get(f"{INDEX}passes/{item.pk}/revoke/")["Location"] == INDEX  # nothing left to confirm
     assert patient.get("/members/").status_code == 403
     actions = list(ModelLogEntry.objects.filter(user=reception_user).values_list("action", flat=True))
     assert "members.issue_pass" in actions and "members.revoke_pass" in actions
@@ -144,3 +151,35 @@ def test_command_prints_password_last_rotates_and_shows_status(members):
     assert any(line.startswith("Valid until") for line in status) and any("grace" in line for line in status)
     assert ModelLogEntry.objects.filter(action="members.rotate_password").count() == 1
     assert run("--reencrypt")[-1].startswith("Re-encrypted 2")
+
+
+@pytest.mark.django_db
+def test_the_screen_says_when_the_site_wide_limit_is_refusing_everyone(client, reception_user, members, settings):
+    """The admins' alert email goes nowhere without ADMIN_EMAILS; reception must see it where they work."""
+    from django.test import Client
+
+    settings.MEMBERS_THROTTLE = {"SITE_FAILURES": 3}
+    client.force_login(reception_user)
+    assert "refusing every password" not in client.get(INDEX).text
+    for i in range(3):
+        enter(Client(REMOTE_ADDR=f"192.0.2.{i}"), "wrong-words-here-00")
+    assert (
+        enter(
+            Client(REMOTE_ADDR="192.0.2.50"), plain(passwords.current(now=datetime.datetime.now(datetime.UTC)))
+        ).status_code
+        == 429
+    )
+    screen = client.get(INDEX).text
+    assert "The members area is refusing every password right now." in screen and "more minute" in screen
+
+
+@pytest.mark.django_db
+def test_the_pass_form_fills_its_date_in_the_format_a_date_input_takes(client, reception_user, members):
+    """<input type="date"> accepts only yyyy-mm-dd; the en-gb default (28/02/2027) showed an empty field."""
+    import re
+
+    from django.utils import timezone
+
+    client.force_login(reception_user)
+    field = re.search(r'<input type="date" name="valid_until" value="([^"]*)"', client.get(INDEX).text)
+    assert field and field.group(1) == (timezone.localdate() + datetime.timedelta(days=90)).isoformat()

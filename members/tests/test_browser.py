@@ -92,6 +92,14 @@ def test_staff_journey_rotate_and_print_card(site, browser_page, shots):
     page.wait_for_url(site + "/admin/members-access/")
     assert page.locator(".members-admin__password").inner_text() == old
     page.screenshot(path=str(shots / "members-staff-screen.png"), full_page=True)
+    # On a phone the password wraps; its lines must not overlap (Wagtail's line height is fixed in px).
+    page.set_viewport_size(PHONE)
+    font_size, line_height = page.locator(".members-admin__password").evaluate(
+        "e => [parseFloat(getComputedStyle(e).fontSize), parseFloat(getComputedStyle(e).lineHeight)]"
+    )
+    assert line_height >= font_size, (font_size, line_height)
+    page.screenshot(path=str(shots / "members-staff-screen-360.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
 
     page.get_by_label("Keep the old password working for").select_option("0")
     page.get_by_role("button", name="Rotate now").click()  # without confirmation: refused
@@ -163,3 +171,28 @@ def test_chromium_reads_replayed_members_pages_and_leaves_with_their_token(fast_
     page.get_by_role("button", name="Leave members area").click()  # the token the fast path masked
     assert page.get_by_role("heading", level=1).inner_text() == "You have left the members area"
     assert page.goto(site + ARTICLE).status == 403
+
+
+def test_staff_issue_a_pass_with_the_default_date_and_revoke_it(site, browser_page, shots):
+    user = User.objects.create_user("reception-passes", password="a-long-staff-password-1")  # noqa: S106
+    user.groups.add(Group.objects.get(name="Reception"))
+    page = browser_page
+    page.set_viewport_size(DESKTOP)
+    page.goto(site + "/admin/login/")
+    page.get_by_label("Username").fill("reception-passes")
+    page.get_by_label("Password").fill("a-long-staff-password-1")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(site + "/admin/members-access/")
+    assert page.get_by_label("Valid until (inclusive)").input_value()  # the 90-day default is shown
+    page.get_by_label("Label or chart number").fill("Chart 1042")
+    page.get_by_role("button", name="Issue pass and print card").click()
+    page.wait_for_url(site + "/admin/members-access/passes/*/card/")
+    assert "Chart 1042" in page.locator(".card__label").inner_text()
+    page.goto(site + "/admin/members-access/")
+    page.get_by_role("link", name="Revoke pass Chart 1042").click()
+    page.wait_for_url(site + "/admin/members-access/passes/*/revoke/")
+    assert "Revoke the pass for Chart 1042?" in page.locator("main").inner_text()
+    page.screenshot(path=str(shots / "members-revoke-confirm.png"), full_page=True)
+    page.get_by_role("button", name="Yes, revoke this pass").click()
+    page.wait_for_url(site + "/admin/members-access/")
+    assert "No active passes." in page.content()

@@ -265,3 +265,23 @@ def test_gate_keeps_throttling_when_the_cache_server_is_down(client, members, se
     finally:
         throttle._fallback.clear()
     assert statuses == [403] * 10 + [429]
+
+
+@pytest.mark.django_db
+def test_with_two_factor_required_staff_read_members_pages_only_after_the_second_factor(
+    client, members, reception_user, settings
+):
+    """A staff password alone must not open what the admin keeps behind two-factor authentication."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.STAFF_2FA_REQUIRED = True
+    reception_user.set_password("reception-password-123")
+    reception_user.save()
+    device = TOTPDevice.objects.create(user=reception_user, name="phone", confirmed=True)
+    client.post("/admin/login/", {"username": "reception", "password": "reception-password-123"})
+    assert client.get("/admin/members-access/").status_code == 302  # the admin asks for the code
+    assert client.get(ARTICLE).status_code == 403  # and so do the members pages
+    session = client.session
+    session["otp_device_id"] = device.persistent_id  # what django_otp.login stores after a right code
+    session.save()
+    assert client.get(ARTICLE).status_code == 200

@@ -136,3 +136,18 @@ def test_axes_locks_the_login_after_repeated_failures_even_with_the_right_passwo
     assert locked.status_code in (403, 429)
     assert "_auth_user_id" not in client.session
     assert client.get("/admin/").status_code == 302
+
+
+def test_enrolment_shows_the_key_in_groups_and_a_link_for_enrolling_on_the_phone_itself(client, staff, required):
+    """The key used to hide behind an unmarked "Can't scan?" line; on a phone the QR code cannot be scanned."""
+    import base64
+    import html
+
+    wagtail_login(client)
+    page = client.get("/admin/2fa/enrol/").content.decode()
+    device = TOTPDevice.objects.get(user=staff)
+    key = base64.b32encode(device.bin_key).decode().rstrip("=")
+    grouped = " ".join(key[i : i + 4] for i in range(0, len(key), 4))
+    assert f">{grouped}</code>" in page and "<details" not in page
+    assert device.config_url.startswith("otpauth://totp/")
+    assert f'href="{html.escape(device.config_url)}"' in page
