@@ -124,9 +124,7 @@ def resolve_practitioner(service: Service, slug) -> Practitioner | None:
 
 
 def check_time(*, start, now: dt.datetime, site: Site | None) -> dt.datetime:
-    if not isinstance(start, dt.datetime) or start.tzinfo is None or start.utcoffset() is None:
-        raise InvalidBooking({"start": _("Give the start as a date and time with its time-zone offset.")})
-    start = start.astimezone(dt.UTC)
+    start = _aware(start)
     policy = booking_settings(site)
     if start <= now:
         raise InvalidBooking({"start": _("That time is in the past.")})
@@ -300,9 +298,15 @@ def reschedule(
 
 
 def _aware(start) -> dt.datetime:
-    if not isinstance(start, dt.datetime) or start.tzinfo is None:
+    if not isinstance(start, dt.datetime) or start.tzinfo is None or start.utcoffset() is None:
         raise InvalidBooking({"start": _("Give the start as a date and time with its time-zone offset.")})
-    return start.astimezone(dt.UTC)
+    try:
+        return start.astimezone(dt.UTC)
+    except OverflowError:
+        # 0001-01-01T00:00+14:00 or 9999-12-31T23:59-14:00: a real date that has no UTC equivalent.
+        raise InvalidBooking(
+            {"start": _("That is not one of the offered start times. Choose a time from the list.")}
+        ) from None
 
 
 TRANSITIONS = {

@@ -205,11 +205,11 @@ def _parse_start(value: str) -> dt.datetime | None:
         return None
     try:
         start = parse_datetime(value)
-    except ValueError:
+        if start is None or start.tzinfo is None:
+            return None
+        return start.astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # 2027-02-30, or 0001-01-01T00:00+14:00 (before year 1 in UTC)
         return None
-    if start is None or start.tzinfo is None:
-        return None
-    return start.astimezone(dt.UTC)
 
 
 def _bad_step(request, errors):

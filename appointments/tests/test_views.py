@@ -69,6 +69,9 @@ def test_the_whole_flow_without_javascript(client, clinic):
         ({"consent": ""}, 400),
         ({"start": "2027-01-12T10:05:00+00:00"}, 400),
         ({"start": "garbage"}, 400),
+        # Real dates with no UTC equivalent (before year 1 or after 9999 in UTC).
+        ({"start": "0001-01-01T00:00:00+14:00"}, 400),
+        ({"start": "9999-12-31T23:59:59-14:00"}, 400),
         ({"service": "unknown"}, 400),
     ],
 )
@@ -117,6 +120,9 @@ def test_taken_time_is_409_with_nearest_times(client, clinic):
         "/appointments/day/?service=initial-evaluation&day=2027-02-30",
         "/appointments/time/?service=initial-evaluation&day=2027-01-12&start=2027-01-12T10:05:00%2B00:00",
         "/appointments/details/?service=initial-evaluation",
+        "/appointments/details/?service=initial-evaluation&start=0001-01-01T00:00:00%2B14:00",
+        "/appointments/details/?service=initial-evaluation&start=9999-12-31T23:59:59-14:00",
+        "/appointments/time/?service=initial-evaluation&day=2027-01-12&start=0001-01-01T00:00:00%2B14:00",
         "/appointments/?service=nope",
     ],
 )
@@ -155,6 +161,7 @@ def test_patient_moves_by_the_link(client, clinic):
     appointment = Appointment.objects.get()
     assert appointment.start == dt.datetime(2027, 1, 13, 11, tzinfo=dt.UTC) and appointment.sequence == 1
     assert client.post(url, {"start": "2027-01-13T11:07:00+00:00"}).status_code == 400
+    assert client.post(url, {"start": "0001-01-01T00:00:00+14:00"}).status_code == 400
 
 
 @pytest.fixture
