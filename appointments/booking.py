@@ -169,6 +169,17 @@ def _candidates(service, practitioner, start, *, now, site, exclude=None) -> lis
     raise SlotTaken(_alternatives(service, practitioner, start, now=now, site=site, exclude=exclude))
 
 
+def check_start(*, service: Service, practitioner: Practitioner | None, start, site=None, now=None) -> dt.datetime:
+    """The start in UTC if it is offered and free right now; raises InvalidBooking, or SlotTaken with alternatives.
+
+    book() checks the same again inside its transaction; this lets a page say so before the patient types.
+    """
+    now = now or timezone.now()
+    start = check_time(start=start, now=now, site=site)
+    _candidates(service, practitioner, start, now=now, site=site)
+    return start
+
+
 def _clashes(practitioner: Practitioner, start, end, blocked_until, *, exclude=None) -> bool:
     clashes = Appointment.objects.filter(
         practitioner=practitioner, status__in=Appointment.ACTIVE, start__lt=blocked_until, blocked_until__gt=start

@@ -235,7 +235,16 @@ def details(request):
     errors = {}
     alternatives = []
     status = 200
-    if request.method == "POST":
+    if request.method == "GET":
+        # A bookmark, the back button or an edited link can name a time that is past or gone:
+        # say so before the patient types their details, not after.
+        try:
+            booking.check_start(service=service, practitioner=practitioner, start=start, site=_site(request))
+        except booking.SlotTaken as taken:
+            errors, alternatives, status = taken.errors, taken.alternatives, 409
+        except booking.InvalidBooking as invalid:
+            errors, status = invalid.errors, 400
+    else:
         form = {key: request.POST.get(key, "") for key in ("name", "email", "phone", "message")}
         form["consent"] = request.POST.get("consent") == "yes"
         if not allow(request, scope="book", limit=20, per_seconds=3600):

@@ -111,6 +111,55 @@ def test_taken_time_is_409_with_nearest_times(client, clinic):
     assert follow.status_code == 200 and "Your details" in follow.content.decode()
 
 
+def test_a_taken_time_keeps_what_the_patient_typed(client, clinic):
+    """The nearest free times are part of the details form: choosing one books it with the details already typed."""
+    booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    typed = details(consent="yes", name="Robin Reader", email="robin@example.org", message="Left side.")
+    response = client.post(
+        "/appointments/details/",
+        {"service": "initial-evaluation", "practitioner": "alex", "start": SLOT.isoformat(), **typed},
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    forms = re.findall(r"<form\b.*?</form>", html, re.S)
+    assert len([f for f in forms if 'method="post"' in f]) == 1, "one form, one submit button"
+    (form,) = [f for f in forms if 'method="post"' in f]
+    # The taken time is no longer sent; the patient picks one of the free ones inside the same form.
+    assert f'type="hidden" name="start" value="{SLOT.isoformat()}"' not in form
+    alternative = re.search(r'name="start" id="alt-1" value="([^"]+)"', form).group(1)
+    assert 'value="Robin Reader"' in form and "Left side." in form and 'name="consent" value="yes" checked' in form
+    assert 'href="#alt-1"' in html  # the error summary leads to the choice
+    posted = {"service": "initial-evaluation", "practitioner": "alex", "start": alternative, **typed}
+    done = client.post("/appointments/details/", posted)
+    assert done.status_code == 302
+    assert Appointment.objects.get(email="robin@example.org").start.isoformat() == alternative
+
+
+@pytest.mark.parametrize(
+    ("start", "status", "message"),
+    [
+        ("2027-01-01T10:00:00+00:00", 400, "That time is in the past."),
+        ("2027-01-12T10:05:00+00:00", 400, "not one of the offered start times"),
+        ("2027-06-01T10:00:00+00:00", 400, "Bookings open"),
+        (SLOT.isoformat(), 409, "just taken"),
+    ],
+)
+def test_details_page_says_at_once_when_the_time_cannot_be_booked(client, clinic, start, status, message):
+    """A stale bookmark or an edited link: the problem shows before the patient types anything."""
+    booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    response = client.get(
+        "/appointments/details/", {"service": "initial-evaluation", "practitioner": "alex", "start": start}
+    )
+    assert response.status_code == status
+    html = response.content.decode()
+    assert "There is a problem" in html and message in html
+    if status == 409:
+        assert 'id="alt-1"' in html and 'name="name"' in html
+    else:
+        assert 'name="name"' not in html, "no form for a time that cannot be booked"
+        assert 'href="/appointments/day/?service=initial-evaluation&amp;practitioner=alex"' in html
+
+
 @pytest.mark.parametrize(
     "url",
     [
