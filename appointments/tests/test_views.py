@@ -249,6 +249,35 @@ def test_contact_form_stores_queues_mail_and_throttles(client, contact_page):
     assert FormSubmission.objects.count() == 0
 
 
+def test_contact_form_errors_and_hints_are_tied_to_their_fields(client, contact_page):
+    """Every id an input, textarea or fieldset names in aria-describedby is on the page, and every error shows."""
+    from appointments.models import ContactFormField, ContactPage
+
+    page = ContactPage.objects.get()
+    extra = [
+        ("How should we reply?", "radio", "Email\nPhone", "Choose one."),
+        ("I have read the privacy notice", "checkbox", "", "Tick to continue."),
+    ]
+    for order, (label, field_type, choices, help_text) in enumerate(extra, start=10):
+        ContactFormField.objects.create(
+            page=page, sort_order=order, label=label, field_type=field_type, choices=choices, help_text=help_text
+        )
+    response = client.post(contact_page, {"your_email": "nope"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    described = re.findall(r'<(?:input|textarea|select|fieldset)\b[^>]*aria-describedby="([^"]+)"', html)
+    referenced = {ref for refs in described for ref in refs.split()}
+    assert {"id_your_name_error", "id_your_email_error", "id_your_message_error"} <= referenced
+    assert any("_helptext" in ref for ref in referenced) and len(referenced) >= 7, referenced
+    for ref in referenced:
+        assert f'id="{ref}"' in html, f"aria-describedby names {ref}, which is not on the page"
+    # The tick box's own error is shown next to it, not only "check the fields marked below".
+    checkbox_error = re.search(r'id="id_i_have_read_the_privacy_notice_error">(.*?)</p>', html, re.S)
+    assert checkbox_error and "This field is required." in checkbox_error.group(1)
+    # A radio group is a fieldset with a legend, not a label pointing at nothing.
+    assert "<legend>How should we reply?</legend>" in html and 'for=""' not in html
+
+
 @pytest.fixture
 def staff(client, clinic):
     user = User.objects.create_superuser("staff", "staff@example.org", "a-long-password-123")
