@@ -311,7 +311,15 @@ def manage(request, token):
     if request.method == "POST":
         if request.POST.get("action") != "cancel":
             return HttpResponseBadRequest(_("Unknown action."))
-        if not booking.can_patient_change(appointment, site=site):
+        if appointment.status == Appointment.Status.CANCELLED:
+            # A second press, a reload or another tab: it is done, not "too late".
+            message = _("This appointment is already cancelled.")
+        elif not appointment.is_active:
+            error = _("This appointment is no longer booked (%(status)s), so there is nothing to cancel.") % {
+                "status": appointment.get_status_display().lower()
+            }
+            status = 409
+        elif not booking.can_patient_change(appointment, site=site):
             error = _("It is too late to cancel online. Please phone the clinic.")
             status = 409
         else:

@@ -198,6 +198,21 @@ def test_manage_link_cancel_and_cutoff(client, clinic, frozen):
     assert Appointment.objects.get().status == Appointment.Status.CANCELLED
 
 
+def test_cancelling_twice_says_it_is_cancelled_not_too_late(client, clinic):
+    booked = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    url = reverse("appointments:manage", args=[booked.manage_token])
+    assert client.post(url, {"action": "cancel"}).status_code == 200
+    again = client.post(url, {"action": "cancel"})  # the button pressed twice, or the page reloaded
+    html = again.content.decode()
+    assert again.status_code == 200 and "already cancelled" in html
+    assert "too late" not in html.lower()
+    request = booking.book(service="follow-up-session", practitioner="alex", start=SLOT, **details())
+    booking.change_status(appointment=request.appointment, action="decline")
+    response = client.post(reverse("appointments:manage", args=[request.manage_token]), {"action": "cancel"})
+    assert response.status_code == 409 and "no longer booked (declined)" in response.content.decode()
+    assert "too late" not in response.content.decode().lower()
+
+
 def test_patient_moves_by_the_link(client, clinic):
     booked = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
     url = reverse("appointments:manage_move", args=[booked.manage_token])
