@@ -93,6 +93,19 @@ def test_redirect_after_entry_stays_on_this_site(client, members, target):
 
 
 @pytest.mark.django_db
+def test_a_long_address_to_come_back_to_never_blocks_entry(client, members):
+    """The gate keeps the address asked for in a hidden field the patient cannot see: it must never fail the form."""
+    long_path = "/members/" + "x" * 600 + "/"  # e.g. a link an email program mangled
+    gate = client.get(long_path)
+    assert gate.status_code == 403 and f'value="{long_path}"' in gate.text
+    wrong = enter(client, "wrong-words-here-00", long_path)
+    assert wrong.status_code == 403 and "did not work" in wrong.text
+    secret = plain(passwords.current(now=datetime.datetime.now(datetime.UTC)))
+    response = enter(client, secret, long_path)
+    assert response.status_code == 302 and response["Location"] == "/members/"
+
+
+@pytest.mark.django_db
 def test_leaving_ends_the_grant(client, members):
     enter(client, plain(passwords.current(now=datetime.datetime.now(datetime.UTC))), ARTICLE)
     assert client.get(ARTICLE).status_code == 200
