@@ -211,6 +211,27 @@ def test_forwarded_for_is_ignored_without_a_trusted_proxy(members, settings):
 
 
 @pytest.mark.django_db
+def test_throttle_messages_say_who_is_paused_and_for_how_long_in_plain_words(client, members, settings):
+    passwords.current(now=datetime.datetime.now(datetime.UTC))
+    with time_machine.travel(T0, tick=False) as traveller:
+        for _ in range(10):
+            enter(client, "wrong-words-here-00")
+        assert "try again in 15 minutes." in " ".join(enter(client, "x").text.split())
+        traveller.shift(datetime.timedelta(minutes=14, seconds=30))
+        last = enter(client, "x")
+        assert last.status_code == 429 and int(last["Retry-After"]) == 30
+        text = " ".join(last.text.split())
+        assert "try again in 1 minute." in text and "1 minutes" not in text
+        # Everyone is paused: a patient who typed nothing wrong is not told it was their connection.
+        settings.MEMBERS_THROTTLE = {"SITE_FAILURES": 1}
+        assert enter(Client(REMOTE_ADDR="192.0.2.66"), "wrong-words-here-00").status_code == 403
+        bystander = enter(Client(REMOTE_ADDR="192.0.2.77"), "their-right-words-11")
+        text = " ".join(bystander.text.split())
+        assert bystander.status_code == 429 and "not because of anything you typed" in text
+        assert "from this connection" not in text
+
+
+@pytest.mark.django_db
 def test_site_wide_limit_mails_the_admins_once(members, settings):
     settings.ADMINS = [("Clinic admin", "admin@clinic.example")]
     settings.MEMBERS_THROTTLE = {"SITE_FAILURES": 5}
