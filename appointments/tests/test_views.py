@@ -228,6 +228,23 @@ def test_patient_moves_by_the_link(client, clinic):
     assert client.post(url, {"start": "0001-01-01T00:00:00+14:00"}).status_code == 400
 
 
+@pytest.mark.parametrize("path", ["/appointments/details/", "/contact/", "/members/-/enter/"])
+def test_a_form_sent_without_its_cookie_gets_a_plain_words_page(clinic, demo_content, path):
+    """Cookies blocked or cleared: Django refuses the form (403); the patient reads what happened and what to do."""
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post(
+        path, {"service": "initial-evaluation", "practitioner": "alex", "start": SLOT.isoformat(), **details()}
+    )
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Your form could not be sent" in html and "Nothing was saved or sent" in html
+    assert "cookies are allowed for this website" in html
+    assert "CSRF" not in html and 'class="site-header"' in html
+    assert Appointment.objects.count() == 0
+
+
 @pytest.fixture
 def contact_page(clinic, demo_content):
     return "/contact/"
