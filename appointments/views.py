@@ -23,7 +23,7 @@ from pages.models import ClinicSettings
 
 from . import booking
 from .availability import booking_settings, clinic_zone, find_slots
-from .ics import appointment_calendar, practitioner_feed
+from .ics import appointment_calendar, clinic_location, practitioner_feed
 from .models import Appointment, Practitioner, Service, hash_token
 from .slots import by_local_day
 from .throttle import allow
@@ -407,7 +407,10 @@ def appointment_ics(request, token):
     appointment = _appointment_for(token)
     clinic = ClinicSettings.for_request(request)
     response = HttpResponse(
-        appointment_calendar(appointment, clinic_name=clinic.name, organizer=clinic.email), content_type="text/calendar"
+        appointment_calendar(
+            appointment, clinic_name=clinic.name, organizer=clinic.email, location=clinic_location(clinic)
+        ),
+        content_type="text/calendar",
     )
     response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
     return response
