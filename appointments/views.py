@@ -94,7 +94,8 @@ def choose_day(request):
         return _bad_step(request, errors)
     tz = clinic_zone(_site(request))
     slots = find_slots(service=service, practitioner=practitioner, site=_site(request))
-    days = list(by_local_day(slots, tz=tz).items())
+    # Each day with its distinct start times: what the next step offers, however many practitioners are free.
+    days = [(day, _unique_starts(day_slots)) for day, day_slots in by_local_day(slots, tz=tz).items()]
     error = ""
     if "day" in request.GET:
         day = parse_day(request.GET["day"])
@@ -138,6 +139,10 @@ def _slots_for_day(request, service, practitioner, day, exclude=None):
         site=_site(request),
         exclude_appointment=exclude,
     )
+    return _unique_starts(slots)
+
+
+def _unique_starts(slots):
     unique = {}
     for slot in slots:
         unique.setdefault(slot.start, slot)

@@ -160,6 +160,17 @@ def test_details_page_says_at_once_when_the_time_cannot_be_booked(client, clinic
         assert 'href="/appointments/day/?service=initial-evaluation&amp;practitioner=alex"' in html
 
 
+def test_each_day_counts_the_times_the_next_step_offers(client, clinic):
+    """With "anyone", a time two practitioners have free is one choice, and one in the day's count."""
+    days = client.get("/appointments/day/", {"service": "initial-evaluation", "practitioner": "anyone"})
+    count = re.search(r'for="day-2027-01-12">[^<]*<span class="choice__count">\((\d+) times\)', days.text)
+    times = client.get(
+        "/appointments/time/", {"service": "initial-evaluation", "practitioner": "anyone", "day": "2027-01-12"}
+    )
+    offered = re.findall(r'type="radio" name="start"', times.text)
+    assert count and int(count.group(1)) == len(offered) > 0
+
+
 @pytest.mark.parametrize(
     "url",
     [
