@@ -396,6 +396,7 @@ def manage_move(request, token):
             token=token,
             start=appointment.start.astimezone(tz),
             days=days,
+            months=_by_month(days),
             day=day,
             groups=groups,
             errors=errors,

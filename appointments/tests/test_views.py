@@ -239,6 +239,16 @@ def test_patient_moves_by_the_link(client, clinic):
     assert client.post(url, {"start": "0001-01-01T00:00:00+14:00"}).status_code == 400
 
 
+def test_move_page_groups_days_by_month_as_booking_does(client, clinic):
+    booked = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    page = client.get(reverse("appointments:manage_move", args=[booked.manage_token]))
+    html = page.content.decode()
+    assert "<legend>January 2027</legend>" in html and "<legend>February 2027</legend>" in html
+    assert html.index("<legend>January 2027</legend>") < html.index('id="day-2027-01-29"')
+    assert html.index('id="day-2027-01-29"') < html.index("<legend>February 2027</legend>")
+    assert len(re.findall(r'name="day"[^>]* checked', html)) == 1
+
+
 @pytest.mark.parametrize("path", ["/appointments/details/", "/contact/", "/members/-/enter/"])
 def test_a_form_sent_without_its_cookie_gets_a_plain_words_page(clinic, demo_content, path):
     """Cookies blocked or cleared: Django refuses the form (403); the patient reads what happened and what to do."""
