@@ -73,6 +73,9 @@ def clean_details(*, name: str, email: str, phone: str, message: str, consent: b
     if errors:
         raise InvalidBooking(errors)
     name, email, phone, message = (v.strip() for v in (name, email, phone, message))
+    # Browsers send a textarea's line breaks as CRLF but count each as one character against its
+    # maxlength: measure what the patient saw, or a message the form accepted is refused here.
+    message = message.replace("\r\n", "\n")
     if not name:
         errors["name"] = _("Enter your name.")
     elif len(name) > MAX_NAME:
@@ -98,7 +101,7 @@ def clean_details(*, name: str, email: str, phone: str, message: str, consent: b
         errors["consent"] = _("Tick the box to let the clinic store your details, or phone us instead.")
     if errors:
         raise InvalidBooking(errors)
-    return {"name": name, "email": email, "phone": phone, "message": message.replace("\r\n", "\n")}
+    return {"name": name, "email": email, "phone": phone, "message": message}
 
 
 def resolve_service(slug) -> Service:

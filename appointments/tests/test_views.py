@@ -90,6 +90,34 @@ def test_bad_details_are_4xx_and_nothing_is_saved(client, clinic, data, status):
     assert DBTaskResult.objects.count() == 0
 
 
+def test_a_message_the_browser_accepted_is_not_refused_for_its_line_breaks(client, clinic):
+    """A textarea's maxlength counts a line break as one character; the browser sends it as two (CRLF)."""
+    message = "\r\n".join(["x" * 20] * 24)  # 480 + 23 line breaks: 503 as the browser counts, 526 as sent
+    message = message[:-3]  # 500 as the browser counts
+    assert len(message.replace("\r\n", "\n")) == 500
+    response = client.post(
+        "/appointments/details/",
+        {
+            "service": "initial-evaluation",
+            "practitioner": "alex",
+            "start": SLOT.isoformat(),
+            **details(consent="yes", message=message),
+        },
+    )
+    assert response.status_code == 302
+    assert Appointment.objects.get().message == message.replace("\r\n", "\n")
+    too_long = client.post(
+        "/appointments/details/",
+        {
+            "service": "initial-evaluation",
+            "practitioner": "sam",
+            "start": SLOT.isoformat(),
+            **details(consent="yes", message=message + "x"),
+        },
+    )
+    assert too_long.status_code == 400 and "at most 500 characters" in too_long.content.decode()
+
+
 def test_taken_time_is_409_with_nearest_times(client, clinic):
     booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
     response = client.post(
