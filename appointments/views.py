@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -315,8 +315,9 @@ def manage(request, token):
     status = 200
     if request.method == "POST":
         if request.POST.get("action") != "cancel":
-            return HttpResponseBadRequest(_("Unknown action."))
-        if appointment.status == Appointment.Status.CANCELLED:
+            # Only an edited form gets here: show the page as it stands, with its own buttons.
+            error, status = _("That did not work. Use the buttons on this page, or phone the clinic."), 400
+        elif appointment.status == Appointment.Status.CANCELLED:
             # A second press, a reload or another tab: it is done, not "too late".
             message = _("This appointment is already cancelled.")
         elif not appointment.is_active:

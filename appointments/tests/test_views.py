@@ -252,6 +252,16 @@ def test_cancelling_twice_says_it_is_cancelled_not_too_late(client, clinic):
     assert "too late" not in response.content.decode().lower()
 
 
+def test_an_edited_cancel_form_gets_the_page_back_with_a_message(client, clinic):
+    booked = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    url = reverse("appointments:manage", args=[booked.manage_token])
+    response = client.post(url, {"action": "delete-everything"})
+    html = response.content.decode()
+    assert response.status_code == 400 and 'role="alert"' in html and "Use the buttons on this page" in html
+    assert "Cancel this appointment" in html and 'class="site-header"' in html
+    assert Appointment.objects.get().status == Appointment.Status.CONFIRMED
+
+
 def test_patient_moves_by_the_link(client, clinic):
     booked = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
     url = reverse("appointments:manage_move", args=[booked.manage_token])
