@@ -171,7 +171,10 @@ def choose_time(request):
     tz = clinic_zone(_site(request))
     slots = _slots_for_day(request, service, practitioner, day)
     error = ""
-    if "start" in request.GET:
+    if day < timezone.now().astimezone(tz).date():
+        # An old bookmark or an edited link: say why there is nothing to choose.
+        error = _("That day has passed. Choose another day.")
+    elif "start" in request.GET:
         start = _parse_start(request.GET["start"])
         if start and any(s.start == start for s in slots):
             return redirect(

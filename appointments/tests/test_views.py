@@ -199,6 +199,15 @@ def test_each_day_counts_the_times_the_next_step_offers(client, clinic):
     assert count and int(count.group(1)) == len(offered) > 0
 
 
+def test_a_day_that_has_passed_says_so(client, clinic):
+    response = client.get(
+        "/appointments/time/", {"service": "initial-evaluation", "practitioner": "anyone", "day": "2027-01-01"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 400 and "That day has passed" in html
+    assert "no free times left" not in html and "Choose another day" in html
+
+
 @pytest.mark.parametrize(
     "url",
     [
