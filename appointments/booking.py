@@ -73,6 +73,9 @@ def clean_details(*, name: str, email: str, phone: str, message: str, consent: b
     if errors:
         raise InvalidBooking(errors)
     name, email, phone, message = (v.strip() for v in (name, email, phone, message))
+    # Browsers send a textarea's line breaks as CRLF but count each as one character against its
+    # maxlength: measure what the patient saw, or a message the form accepted is refused here.
+    message = message.replace("\r\n", "\n")
     if not name:
         errors["name"] = _("Enter your name.")
     elif len(name) > MAX_NAME:
@@ -98,7 +101,7 @@ def clean_details(*, name: str, email: str, phone: str, message: str, consent: b
         errors["consent"] = _("Tick the box to let the clinic store your details, or phone us instead.")
     if errors:
         raise InvalidBooking(errors)
-    return {"name": name, "email": email, "phone": phone, "message": message.replace("\r\n", "\n")}
+    return {"name": name, "email": email, "phone": phone, "message": message}
 
 
 def resolve_service(slug) -> Service:
@@ -124,9 +127,7 @@ def resolve_practitioner(service: Service, slug) -> Practitioner | None:
 
 
 def check_time(*, start, now: dt.datetime, site: Site | None) -> dt.datetime:
-    if not isinstance(start, dt.datetime) or start.tzinfo is None or start.utcoffset() is None:
-        raise InvalidBooking({"start": _("Give the start as a date and time with its time-zone offset.")})
-    start = start.astimezone(dt.UTC)
+    start = _aware(start)
     policy = booking_settings(site)
     if start <= now:
         raise InvalidBooking({"start": _("That time is in the past.")})
@@ -169,6 +170,17 @@ def _candidates(service, practitioner, start, *, now, site, exclude=None) -> lis
     if not any(s.start == start for s in grid):
         raise InvalidBooking({"start": _("That is not one of the offered start times. Choose a time from the list.")})
     raise SlotTaken(_alternatives(service, practitioner, start, now=now, site=site, exclude=exclude))
+
+
+def check_start(*, service: Service, practitioner: Practitioner | None, start, site=None, now=None) -> dt.datetime:
+    """The start in UTC if it is offered and free right now; raises InvalidBooking, or SlotTaken with alternatives.
+
+    book() checks the same again inside its transaction; this lets a page say so before the patient types.
+    """
+    now = now or timezone.now()
+    start = check_time(start=start, now=now, site=site)
+    _candidates(service, practitioner, start, now=now, site=site)
+    return start
 
 
 def _clashes(practitioner: Practitioner, start, end, blocked_until, *, exclude=None) -> bool:
@@ -300,9 +312,15 @@ def reschedule(
 
 
 def _aware(start) -> dt.datetime:
-    if not isinstance(start, dt.datetime) or start.tzinfo is None:
+    if not isinstance(start, dt.datetime) or start.tzinfo is None or start.utcoffset() is None:
         raise InvalidBooking({"start": _("Give the start as a date and time with its time-zone offset.")})
-    return start.astimezone(dt.UTC)
+    try:
+        return start.astimezone(dt.UTC)
+    except OverflowError:
+        # 0001-01-01T00:00+14:00 or 9999-12-31T23:59-14:00: a real date that has no UTC equivalent.
+        raise InvalidBooking(
+            {"start": _("That is not one of the offered start times. Choose a time from the list.")}
+        ) from None
 
 
 TRANSITIONS = {

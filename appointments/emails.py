@@ -21,7 +21,7 @@ from django_tasks import task
 from pages.models import ClinicSettings
 
 from .availability import booking_settings, clinic_zone
-from .ics import appointment_calendar
+from .ics import appointment_calendar, clinic_location
 from .models import Appointment
 
 REDACTED = "[sent]"  # noqa: S105 - a marker, not a secret
@@ -75,7 +75,9 @@ def _patient_message(appointment: Appointment, kind: str, manage_token: str = ""
     if kind != "reminder":
         message.attach(
             "appointment.ics",
-            appointment_calendar(appointment, clinic_name=clinic.name, organizer=clinic.email),
+            appointment_calendar(
+                appointment, clinic_name=clinic.name, organizer=clinic.email, location=clinic_location(clinic)
+            ),
             "text/calendar",
         )
     return message

@@ -17,7 +17,9 @@ def uid_for(appointment: Appointment) -> str:
     return f"appointment-{appointment.reference}@{host}"
 
 
-def _event(appointment: Appointment, *, clinic_name: str, for_staff: bool, organizer: str = "") -> Event:
+def _event(
+    appointment: Appointment, *, clinic_name: str, for_staff: bool, organizer: str = "", location: str = ""
+) -> Event:
     event = Event()
     event.add("uid", uid_for(appointment))
     event.add("sequence", appointment.sequence)
@@ -30,6 +32,9 @@ def _event(appointment: Appointment, *, clinic_name: str, for_staff: bool, organ
     else:
         event.add("summary", f"{appointment.service.name}, {clinic_name}")
         event.add("description", f"Reference {appointment.reference}")
+        if location:
+            # Where to go: the patient's calendar shows it (and offers directions) with the event.
+            event.add("location", location)
         # RFC 5546: a REQUEST or CANCEL names its organizer; the patient is the attendee.
         organizer_address = vCalAddress(f"mailto:{organizer or settings.DEFAULT_FROM_EMAIL}")
         organizer_address.params["cn"] = vText(clinic_name)
@@ -45,13 +50,22 @@ def _event(appointment: Appointment, *, clinic_name: str, for_staff: bool, organ
     return event
 
 
-def appointment_calendar(appointment: Appointment, *, clinic_name: str, organizer: str = "") -> bytes:
+def clinic_location(clinic) -> str:
+    """The clinic's name and address on one line, as the confirmation email gives it."""
+    return ", ".join([clinic.name, *clinic.address_lines]) if clinic.address_lines else ""
+
+
+def appointment_calendar(
+    appointment: Appointment, *, clinic_name: str, organizer: str = "", location: str = ""
+) -> bytes:
     """METHOD:REQUEST for a live appointment, METHOD:CANCEL once it no longer takes place."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", "REQUEST" if appointment.is_active else "CANCEL")
-    calendar.add_component(_event(appointment, clinic_name=clinic_name, for_staff=False, organizer=organizer))
+    calendar.add_component(
+        _event(appointment, clinic_name=clinic_name, for_staff=False, organizer=organizer, location=location)
+    )
     return calendar.to_ical()
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,7 @@ from pages.models import ClinicSettings
 
 from . import booking
 from .availability import booking_settings, clinic_zone, find_slots
-from .ics import appointment_calendar, practitioner_feed
+from .ics import appointment_calendar, clinic_location, practitioner_feed
 from .models import Appointment, Practitioner, Service, hash_token
 from .slots import by_local_day
 from .throttle import allow
@@ -94,7 +94,8 @@ def choose_day(request):
         return _bad_step(request, errors)
     tz = clinic_zone(_site(request))
     slots = find_slots(service=service, practitioner=practitioner, site=_site(request))
-    days = list(by_local_day(slots, tz=tz).items())
+    # Each day with its distinct start times: what the next step offers, however many practitioners are free.
+    days = [(day, _unique_starts(day_slots)) for day, day_slots in by_local_day(slots, tz=tz).items()]
     error = ""
     if "day" in request.GET:
         day = parse_day(request.GET["day"])
@@ -138,6 +139,10 @@ def _slots_for_day(request, service, practitioner, day, exclude=None):
         site=_site(request),
         exclude_appointment=exclude,
     )
+    return _unique_starts(slots)
+
+
+def _unique_starts(slots):
     unique = {}
     for slot in slots:
         unique.setdefault(slot.start, slot)
@@ -166,7 +171,10 @@ def choose_time(request):
     tz = clinic_zone(_site(request))
     slots = _slots_for_day(request, service, practitioner, day)
     error = ""
-    if "start" in request.GET:
+    if day < timezone.now().astimezone(tz).date():
+        # An old bookmark or an edited link: say why there is nothing to choose.
+        error = _("That day has passed. Choose another day.")
+    elif "start" in request.GET:
         start = _parse_start(request.GET["start"])
         if start and any(s.start == start for s in slots):
             return redirect(
@@ -205,11 +213,11 @@ def _parse_start(value: str) -> dt.datetime | None:
         return None
     try:
         start = parse_datetime(value)
-    except ValueError:
+        if start is None or start.tzinfo is None:
+            return None
+        return start.astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # 2027-02-30, or 0001-01-01T00:00+14:00 (before year 1 in UTC)
         return None
-    if start is None or start.tzinfo is None:
-        return None
-    return start.astimezone(dt.UTC)
 
 
 def _bad_step(request, errors):
@@ -235,7 +243,16 @@ def details(request):
     errors = {}
     alternatives = []
     status = 200
-    if request.method == "POST":
+    if request.method == "GET":
+        # A bookmark, the back button or an edited link can name a time that is past or gone:
+        # say so before the patient types their details, not after.
+        try:
+            booking.check_start(service=service, practitioner=practitioner, start=start, site=_site(request))
+        except booking.SlotTaken as taken:
+            errors, alternatives, status = taken.errors, taken.alternatives, 409
+        except booking.InvalidBooking as invalid:
+            errors, status = invalid.errors, 400
+    else:
         form = {key: request.POST.get(key, "") for key in ("name", "email", "phone", "message")}
         form["consent"] = request.POST.get("consent") == "yes"
         if not allow(request, scope="book", limit=20, per_seconds=3600):
@@ -301,8 +318,17 @@ def manage(request, token):
     status = 200
     if request.method == "POST":
         if request.POST.get("action") != "cancel":
-            return HttpResponseBadRequest(_("Unknown action."))
-        if not booking.can_patient_change(appointment, site=site):
+            # Only an edited form gets here: show the page as it stands, with its own buttons.
+            error, status = _("That did not work. Use the buttons on this page, or phone the clinic."), 400
+        elif appointment.status == Appointment.Status.CANCELLED:
+            # A second press, a reload or another tab: it is done, not "too late".
+            message = _("This appointment is already cancelled.")
+        elif not appointment.is_active:
+            error = _("This appointment is no longer booked (%(status)s), so there is nothing to cancel.") % {
+                "status": appointment.get_status_display().lower()
+            }
+            status = 409
+        elif not booking.can_patient_change(appointment, site=site):
             error = _("It is too late to cancel online. Please phone the clinic.")
             status = 409
         else:
@@ -374,6 +400,7 @@ def manage_move(request, token):
             token=token,
             start=appointment.start.astimezone(tz),
             days=days,
+            months=_by_month(days),
             day=day,
             groups=groups,
             errors=errors,
@@ -390,7 +417,10 @@ def appointment_ics(request, token):
     appointment = _appointment_for(token)
     clinic = ClinicSettings.for_request(request)
     response = HttpResponse(
-        appointment_calendar(appointment, clinic_name=clinic.name, organizer=clinic.email), content_type="text/calendar"
+        appointment_calendar(
+            appointment, clinic_name=clinic.name, organizer=clinic.email, location=clinic_location(clinic)
+        ),
+        content_type="text/calendar",
     )
     response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
     return response

@@ -15,7 +15,9 @@ class GateForm(forms.Form):
             attrs={"autocomplete": "current-password", "autocapitalize": "none", "spellcheck": "false"}
         ),
     )
-    next = forms.CharField(required=False, widget=forms.HiddenInput, max_length=500)
+    # No length limit here: a hidden field the patient cannot see or fix must never fail the form.
+    # The view reads it through safe_next(), which falls back to the members home page.
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 GRACE_CHOICES = [

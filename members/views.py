@@ -19,6 +19,7 @@ from .http import make_private
 from .protected_media import in_members_collection
 
 ALLOWED_IMAGE_SPECS = {"width-480", "width-960", "width-1440", "max-165x165"}
+MAX_NEXT = 500  # characters of the address to return to after entry; a longer one goes to the members home
 IMAGE_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp", "avif": "image/avif"}
 
 
@@ -32,6 +33,7 @@ def members_home_url() -> str:
 def safe_next(request, candidate: str) -> str:
     if (
         candidate
+        and len(candidate) <= MAX_NEXT
         and candidate.startswith("/")
         and url_has_allowed_host_and_scheme(
             candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -102,6 +102,8 @@ def test_booking_201_then_409_with_alternatives(client, clinic):
         {"start": "2027-01-12T10:00:00"},
         {"start": "2026-01-12T10:00:00+00:00"},
         {"start": "2027-06-12T10:00:00+00:00"},
+        {"start": "0001-01-01T00:00:00+14:00"},
+        {"start": "9999-12-31T23:59:59-14:00"},
     ],
 )
 def test_booking_invalid_is_400_with_field_messages(client, clinic, overrides):

@@ -44,6 +44,29 @@ def test_book_saves_and_queues_patient_and_clinic_mail(clinic):
     assert not any(booked.manage_token in str(t.args_kwargs) for t in DBTaskResult.objects.all())
 
 
+def test_calendar_entry_says_where_to_go(clinic, client):
+    from pages.models import ClinicSettings
+
+    settings = ClinicSettings.for_site(clinic["site"])
+    settings.name, settings.street_address, settings.locality, settings.postal_code = (
+        "Demo Clinic",
+        "1 Example Street",
+        "Exampletown",
+        "EX1 1AA",
+    )
+    settings.save()
+    booked = book()
+    outbox.drain()
+    patient = next(m for m in mail.outbox if m.to == ["pat@example.org"])
+    assert "Where: Demo Clinic, 1 Example Street, Exampletown EX1 1AA" in patient.body
+    expected = "LOCATION:Demo Clinic\\, 1 Example Street\\, Exampletown EX1 1AA"
+    attached = patient.attachments[0][1]
+    attached = attached.decode() if isinstance(attached, bytes) else attached
+    assert expected in attached.replace("\r\n ", "")
+    download = client.get(f"/appointments/manage/{booked.manage_token}/appointment.ics")
+    assert expected in download.content.decode().replace("\r\n ", "")
+
+
 def test_second_booking_of_the_same_time_is_taken_with_alternatives(clinic):
     book()
     with pytest.raises(booking.SlotTaken) as taken:

@@ -75,6 +75,40 @@ def test_patient_books_gets_the_email_and_cancels_by_the_link(
     assert appointment.status == Appointment.Status.CANCELLED
 
 
+def test_a_time_taken_meanwhile_is_rebooked_without_typing_again(live_server, wagtail_tree, demo_content, browser):
+    """Without JavaScript: the details are typed, someone else takes the time, the patient picks a near one."""
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    page = context.new_page()
+    service = Service.objects.get(slug="initial-evaluation")
+    from appointments.availability import find_slots
+
+    slot = find_slots(service=service, first_day=timezone.localdate() + dt.timedelta(days=4))[0]
+    query = f"service={service.slug}&practitioner={slot.practitioner}&start=" + slot.start.isoformat().replace(
+        "+", "%2B"
+    )
+    page.goto(live_server.url + "/appointments/details/?" + query)
+    page.get_by_label("Full name").fill("Robin Reader")
+    page.get_by_label("Email address").fill("robin@example.org")
+    page.get_by_label("I agree that the clinic stores").check()
+    booking.book(
+        service=service.slug,
+        start=slot.start,
+        practitioner=slot.practitioner,
+        name="Other",
+        email="o@example.org",
+        consent=True,
+    )
+    page.get_by_role("button", name="Book appointment").click()
+    page.get_by_role("alert").get_by_text("That time was just taken").wait_for()
+    assert page.get_by_label("Full name").input_value() == "Robin Reader"
+    assert page.get_by_role("button").filter(has_text=re.compile("Book appointment|Use this time")).count() == 1
+    page.locator("#alt-2").check()
+    page.get_by_role("button", name="Book appointment").click()
+    page.get_by_role("heading", name="Appointment booked").wait_for()
+    assert Appointment.objects.get(email="robin@example.org").start != slot.start
+    context.close()
+
+
 def test_move_and_contact_pages_pass_axe(live_server, wagtail_tree, demo_content, browser_page):
     service = Service.objects.get(slug="initial-evaluation")
     from appointments.availability import find_slots
@@ -96,6 +130,16 @@ def test_move_and_contact_pages_pass_axe(live_server, wagtail_tree, demo_content
     check_axe(page, "move-times")
     page.goto(live_server.url + "/contact/")
     check_axe(page, "contact")
+    page.get_by_role("button", name="Send message").click()
+    page.get_by_role("alert").wait_for()
+    check_axe(page, "contact-errors")
+    # The nearest free times inside the details form, when the chosen time is gone.
+    query = f"service={service.slug}&practitioner={slot.practitioner}&start=" + slot.start.isoformat().replace(
+        "+", "%2B"
+    )
+    page.goto(live_server.url + "/appointments/details/?" + query)
+    assert page.locator("#alt-1").is_checked()
+    check_axe(page, "details-taken")
 
 
 def test_staff_confirm_a_request(live_server, wagtail_tree, demo_content, browser_page):

@@ -69,6 +69,9 @@ def test_the_whole_flow_without_javascript(client, clinic):
         ({"consent": ""}, 400),
         ({"start": "2027-01-12T10:05:00+00:00"}, 400),
         ({"start": "garbage"}, 400),
+        # Real dates with no UTC equivalent (before year 1 or after 9999 in UTC).
+        ({"start": "0001-01-01T00:00:00+14:00"}, 400),
+        ({"start": "9999-12-31T23:59:59-14:00"}, 400),
         ({"service": "unknown"}, 400),
     ],
 )
@@ -85,6 +88,34 @@ def test_bad_details_are_4xx_and_nothing_is_saved(client, clinic, data, status):
     assert "There is a problem" in response.content.decode() or "Something is missing" in response.content.decode()
     assert Appointment.objects.count() == 0
     assert DBTaskResult.objects.count() == 0
+
+
+def test_a_message_the_browser_accepted_is_not_refused_for_its_line_breaks(client, clinic):
+    """A textarea's maxlength counts a line break as one character; the browser sends it as two (CRLF)."""
+    message = "\r\n".join(["x" * 20] * 24)  # 480 + 23 line breaks: 503 as the browser counts, 526 as sent
+    message = message[:-3]  # 500 as the browser counts
+    assert len(message.replace("\r\n", "\n")) == 500
+    response = client.post(
+        "/appointments/details/",
+        {
+            "service": "initial-evaluation",
+            "practitioner": "alex",
+            "start": SLOT.isoformat(),
+            **details(consent="yes", message=message),
+        },
+    )
+    assert response.status_code == 302
+    assert Appointment.objects.get().message == message.replace("\r\n", "\n")
+    too_long = client.post(
+        "/appointments/details/",
+        {
+            "service": "initial-evaluation",
+            "practitioner": "sam",
+            "start": SLOT.isoformat(),
+            **details(consent="yes", message=message + "x"),
+        },
+    )
+    assert too_long.status_code == 400 and "at most 500 characters" in too_long.content.decode()
 
 
 def test_taken_time_is_409_with_nearest_times(client, clinic):
@@ -108,6 +139,75 @@ def test_taken_time_is_409_with_nearest_times(client, clinic):
     assert follow.status_code == 200 and "Your details" in follow.content.decode()
 
 
+def test_a_taken_time_keeps_what_the_patient_typed(client, clinic):
+    """The nearest free times are part of the details form: choosing one books it with the details already typed."""
+    booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    typed = details(consent="yes", name="Robin Reader", email="robin@example.org", message="Left side.")
+    response = client.post(
+        "/appointments/details/",
+        {"service": "initial-evaluation", "practitioner": "alex", "start": SLOT.isoformat(), **typed},
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    forms = re.findall(r"<form\b.*?</form>", html, re.S)
+    assert len([f for f in forms if 'method="post"' in f]) == 1, "one form, one submit button"
+    (form,) = [f for f in forms if 'method="post"' in f]
+    # The taken time is no longer sent; the patient picks one of the free ones inside the same form.
+    assert f'type="hidden" name="start" value="{SLOT.isoformat()}"' not in form
+    alternative = re.search(r'name="start" id="alt-1" value="([^"]+)"', form).group(1)
+    assert 'value="Robin Reader"' in form and "Left side." in form and 'name="consent" value="yes" checked' in form
+    assert 'href="#alt-1"' in html  # the error summary leads to the choice
+    posted = {"service": "initial-evaluation", "practitioner": "alex", "start": alternative, **typed}
+    done = client.post("/appointments/details/", posted)
+    assert done.status_code == 302
+    assert Appointment.objects.get(email="robin@example.org").start.isoformat() == alternative
+
+
+@pytest.mark.parametrize(
+    ("start", "status", "message"),
+    [
+        ("2027-01-01T10:00:00+00:00", 400, "That time is in the past."),
+        ("2027-01-12T10:05:00+00:00", 400, "not one of the offered start times"),
+        ("2027-06-01T10:00:00+00:00", 400, "Bookings open"),
+        (SLOT.isoformat(), 409, "just taken"),
+    ],
+)
+def test_details_page_says_at_once_when_the_time_cannot_be_booked(client, clinic, start, status, message):
+    """A stale bookmark or an edited link: the problem shows before the patient types anything."""
+    booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    response = client.get(
+        "/appointments/details/", {"service": "initial-evaluation", "practitioner": "alex", "start": start}
+    )
+    assert response.status_code == status
+    html = response.content.decode()
+    assert "There is a problem" in html and message in html
+    if status == 409:
+        assert 'id="alt-1"' in html and 'name="name"' in html
+    else:
+        assert 'name="name"' not in html, "no form for a time that cannot be booked"
+        assert 'href="/appointments/day/?service=initial-evaluation&amp;practitioner=alex"' in html
+
+
+def test_each_day_counts_the_times_the_next_step_offers(client, clinic):
+    """With "anyone", a time two practitioners have free is one choice, and one in the day's count."""
+    days = client.get("/appointments/day/", {"service": "initial-evaluation", "practitioner": "anyone"})
+    count = re.search(r'for="day-2027-01-12">[^<]*<span class="choice__count">\((\d+) times\)', days.text)
+    times = client.get(
+        "/appointments/time/", {"service": "initial-evaluation", "practitioner": "anyone", "day": "2027-01-12"}
+    )
+    offered = re.findall(r'type="radio" name="start"', times.text)
+    assert count and int(count.group(1)) == len(offered) > 0
+
+
+def test_a_day_that_has_passed_says_so(client, clinic):
+    response = client.get(
+        "/appointments/time/", {"service": "initial-evaluation", "practitioner": "anyone", "day": "2027-01-01"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 400 and "That day has passed" in html
+    assert "no free times left" not in html and "Choose another day" in html
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -117,6 +217,9 @@ def test_taken_time_is_409_with_nearest_times(client, clinic):
         "/appointments/day/?service=initial-evaluation&day=2027-02-30",
         "/appointments/time/?service=initial-evaluation&day=2027-01-12&start=2027-01-12T10:05:00%2B00:00",
         "/appointments/details/?service=initial-evaluation",
+        "/appointments/details/?service=initial-evaluation&start=0001-01-01T00:00:00%2B14:00",
+        "/appointments/details/?service=initial-evaluation&start=9999-12-31T23:59:59-14:00",
+        "/appointments/time/?service=initial-evaluation&day=2027-01-12&start=0001-01-01T00:00:00%2B14:00",
         "/appointments/?service=nope",
     ],
 )
@@ -143,6 +246,31 @@ def test_manage_link_cancel_and_cutoff(client, clinic, frozen):
     assert Appointment.objects.get().status == Appointment.Status.CANCELLED
 
 
+def test_cancelling_twice_says_it_is_cancelled_not_too_late(client, clinic):
+    booked = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    url = reverse("appointments:manage", args=[booked.manage_token])
+    assert client.post(url, {"action": "cancel"}).status_code == 200
+    again = client.post(url, {"action": "cancel"})  # the button pressed twice, or the page reloaded
+    html = again.content.decode()
+    assert again.status_code == 200 and "already cancelled" in html
+    assert "too late" not in html.lower()
+    request = booking.book(service="follow-up-session", practitioner="alex", start=SLOT, **details())
+    booking.change_status(appointment=request.appointment, action="decline")
+    response = client.post(reverse("appointments:manage", args=[request.manage_token]), {"action": "cancel"})
+    assert response.status_code == 409 and "no longer booked (declined)" in response.content.decode()
+    assert "too late" not in response.content.decode().lower()
+
+
+def test_an_edited_cancel_form_gets_the_page_back_with_a_message(client, clinic):
+    booked = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    url = reverse("appointments:manage", args=[booked.manage_token])
+    response = client.post(url, {"action": "delete-everything"})
+    html = response.content.decode()
+    assert response.status_code == 400 and 'role="alert"' in html and "Use the buttons on this page" in html
+    assert "Cancel this appointment" in html and 'class="site-header"' in html
+    assert Appointment.objects.get().status == Appointment.Status.CONFIRMED
+
+
 def test_patient_moves_by_the_link(client, clinic):
     booked = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
     url = reverse("appointments:manage_move", args=[booked.manage_token])
@@ -155,6 +283,34 @@ def test_patient_moves_by_the_link(client, clinic):
     appointment = Appointment.objects.get()
     assert appointment.start == dt.datetime(2027, 1, 13, 11, tzinfo=dt.UTC) and appointment.sequence == 1
     assert client.post(url, {"start": "2027-01-13T11:07:00+00:00"}).status_code == 400
+    assert client.post(url, {"start": "0001-01-01T00:00:00+14:00"}).status_code == 400
+
+
+def test_move_page_groups_days_by_month_as_booking_does(client, clinic):
+    booked = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    page = client.get(reverse("appointments:manage_move", args=[booked.manage_token]))
+    html = page.content.decode()
+    assert "<legend>January 2027</legend>" in html and "<legend>February 2027</legend>" in html
+    assert html.index("<legend>January 2027</legend>") < html.index('id="day-2027-01-29"')
+    assert html.index('id="day-2027-01-29"') < html.index("<legend>February 2027</legend>")
+    assert len(re.findall(r'name="day"[^>]* checked', html)) == 1
+
+
+@pytest.mark.parametrize("path", ["/appointments/details/", "/contact/", "/members/-/enter/"])
+def test_a_form_sent_without_its_cookie_gets_a_plain_words_page(clinic, demo_content, path):
+    """Cookies blocked or cleared: Django refuses the form (403); the patient reads what happened and what to do."""
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post(
+        path, {"service": "initial-evaluation", "practitioner": "alex", "start": SLOT.isoformat(), **details()}
+    )
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Your form could not be sent" in html and "Nothing was saved or sent" in html
+    assert "cookies are allowed for this website" in html
+    assert "CSRF" not in html and 'class="site-header"' in html
+    assert Appointment.objects.count() == 0
 
 
 @pytest.fixture
@@ -191,6 +347,35 @@ def test_contact_form_stores_queues_mail_and_throttles(client, contact_page):
 
     delete_patient("PAT@example.org")
     assert FormSubmission.objects.count() == 0
+
+
+def test_contact_form_errors_and_hints_are_tied_to_their_fields(client, contact_page):
+    """Every id an input, textarea or fieldset names in aria-describedby is on the page, and every error shows."""
+    from appointments.models import ContactFormField, ContactPage
+
+    page = ContactPage.objects.get()
+    extra = [
+        ("How should we reply?", "radio", "Email\nPhone", "Choose one."),
+        ("I have read the privacy notice", "checkbox", "", "Tick to continue."),
+    ]
+    for order, (label, field_type, choices, help_text) in enumerate(extra, start=10):
+        ContactFormField.objects.create(
+            page=page, sort_order=order, label=label, field_type=field_type, choices=choices, help_text=help_text
+        )
+    response = client.post(contact_page, {"your_email": "nope"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    described = re.findall(r'<(?:input|textarea|select|fieldset)\b[^>]*aria-describedby="([^"]+)"', html)
+    referenced = {ref for refs in described for ref in refs.split()}
+    assert {"id_your_name_error", "id_your_email_error", "id_your_message_error"} <= referenced
+    assert any("_helptext" in ref for ref in referenced) and len(referenced) >= 7, referenced
+    for ref in referenced:
+        assert f'id="{ref}"' in html, f"aria-describedby names {ref}, which is not on the page"
+    # The tick box's own error is shown next to it, not only "check the fields marked below".
+    checkbox_error = re.search(r'id="id_i_have_read_the_privacy_notice_error">(.*?)</p>', html, re.S)
+    assert checkbox_error and "This field is required." in checkbox_error.group(1)
+    # A radio group is a fieldset with a legend, not a label pointing at nothing.
+    assert "<legend>How should we reply?</legend>" in html and 'for=""' not in html
 
 
 @pytest.fixture

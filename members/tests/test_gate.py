@@ -93,6 +93,19 @@ def test_redirect_after_entry_stays_on_this_site(client, members, target):
 
 
 @pytest.mark.django_db
+def test_a_long_address_to_come_back_to_never_blocks_entry(client, members):
+    """The gate keeps the address asked for in a hidden field the patient cannot see: it must never fail the form."""
+    long_path = "/members/" + "x" * 600 + "/"  # e.g. a link an email program mangled
+    gate = client.get(long_path)
+    assert gate.status_code == 403 and f'value="{long_path}"' in gate.text
+    wrong = enter(client, "wrong-words-here-00", long_path)
+    assert wrong.status_code == 403 and "did not work" in wrong.text
+    secret = plain(passwords.current(now=datetime.datetime.now(datetime.UTC)))
+    response = enter(client, secret, long_path)
+    assert response.status_code == 302 and response["Location"] == "/members/"
+
+
+@pytest.mark.django_db
 def test_leaving_ends_the_grant(client, members):
     enter(client, plain(passwords.current(now=datetime.datetime.now(datetime.UTC))), ARTICLE)
     assert client.get(ARTICLE).status_code == 200
@@ -195,6 +208,27 @@ def test_forwarded_for_is_ignored_without_a_trusted_proxy(members, settings):
     assert enter(client, "x-y-z-00", HTTP_X_FORWARDED_FOR="198.51.100.77").status_code == 429
     settings.TRUSTED_PROXY_COUNT = 1
     assert enter(client, "x-y-z-00", HTTP_X_FORWARDED_FOR="198.51.100.77").status_code == 403
+
+
+@pytest.mark.django_db
+def test_throttle_messages_say_who_is_paused_and_for_how_long_in_plain_words(client, members, settings):
+    passwords.current(now=datetime.datetime.now(datetime.UTC))
+    with time_machine.travel(T0, tick=False) as traveller:
+        for _ in range(10):
+            enter(client, "wrong-words-here-00")
+        assert "try again in 15 minutes." in " ".join(enter(client, "x").text.split())
+        traveller.shift(datetime.timedelta(minutes=14, seconds=30))
+        last = enter(client, "x")
+        assert last.status_code == 429 and int(last["Retry-After"]) == 30
+        text = " ".join(last.text.split())
+        assert "try again in 1 minute." in text and "1 minutes" not in text
+        # Everyone is paused: a patient who typed nothing wrong is not told it was their connection.
+        settings.MEMBERS_THROTTLE = {"SITE_FAILURES": 1}
+        assert enter(Client(REMOTE_ADDR="192.0.2.66"), "wrong-words-here-00").status_code == 403
+        bystander = enter(Client(REMOTE_ADDR="192.0.2.77"), "their-right-words-11")
+        text = " ".join(bystander.text.split())
+        assert bystander.status_code == 429 and "not because of anything you typed" in text
+        assert "from this connection" not in text
 
 
 @pytest.mark.django_db
