@@ -3,6 +3,7 @@
 import zoneinfo
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +12,15 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page, PageViewRestriction, Site
+from wagtail.models import (
+    DraftStateMixin,
+    Orderable,
+    Page,
+    PageViewRestriction,
+    PreviewableMixin,
+    RevisionMixin,
+    Site,
+)
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 from wagtail.url_routing import RouteResult
@@ -34,11 +43,17 @@ SCHEMA_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday
 
 
 @register_snippet
-class Notice(models.Model):
-    """A reusable block of text, such as the "Important Notes" disclaimer, edited once."""
+class Notice(PreviewableMixin, DraftStateMixin, RevisionMixin, models.Model):
+    """A reusable block of text, such as the "Important Notes" disclaimer, edited once.
+
+    It is part of every article that shows it, so it is edited as pages are: a save is a draft
+    (previewed as an article shows it) until it is published, and every version is kept. Pages
+    show the published text only, and nothing of a notice that has never been published.
+    """
 
     title = models.CharField(_("title"), max_length=200)
     body = StreamField(NoticeStreamBlock(), verbose_name=_("body"))
+    _revisions = GenericRelation("wagtailcore.Revision", related_query_name="notice")
 
     panels = [FieldPanel("title"), FieldPanel("body")]
 
@@ -48,6 +63,13 @@ class Notice(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def revisions(self):
+        return self._revisions
+
+    def get_preview_template(self, request, mode_name):
+        return "pages/notice_preview.html"
 
 
 def time_zone_choices():
