@@ -12,6 +12,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -132,10 +133,31 @@ def test_the_client_address_reaches_django_through_x_forwarded_for_and_forgeries
     assert any(json.loads(line)["request_id"] == seen["request_id"] for line in log_lines)
 
 
+def access_log_lines(nginx_front, fragment: str, *, count: int) -> list[str]:
+    """The access log once `count` lines name `fragment` (nginx writes a line after the response)."""
+    deadline = time.monotonic() + 10
+    while True:
+        lines = (nginx_front["run_dir"] / "access.log").read_text().splitlines()
+        if sum(fragment in line for line in lines) >= count or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.05)
+
+
+def test_the_access_log_leaves_out_the_token_of_a_patients_private_link(nginx_front):
+    """/appointments/manage/<token>/ opens and cancels a booking: the token is logged as "-"."""
+    token = "Pt0k3n-secret-value_123"
+    for path in (f"/appointments/manage/{token}/", f"/appointments/manage/{token}/move/"):
+        get(nginx_front["port"], path)
+    lines = access_log_lines(nginx_front, "/appointments/manage/", count=2)
+    logged = [json.loads(line)["request"].split(" ")[1] for line in lines if "/appointments/manage/" in line]
+    assert "/appointments/manage/-/" in logged and "/appointments/manage/-/move/" in logged
+    assert not any(token in line for line in lines)
+
+
 def test_the_access_log_leaves_out_query_strings(nginx_front):
     """A staff search in the admin (?q=) carries a patient's name or email address: never logged."""
     get(nginx_front["port"], "/__echo__/?q=pat%40example.org&email=pat@example.org")
-    lines = (nginx_front["run_dir"] / "access.log").read_text().splitlines()
+    lines = access_log_lines(nginx_front, "/__echo__/", count=1)
     logged = [json.loads(line)["request"] for line in lines if "/__echo__/" in line]
     assert logged and all(not entry.split(" ")[1].count("?") for entry in logged)
     assert not any("example.org" in line for line in lines)
