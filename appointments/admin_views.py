@@ -203,10 +203,15 @@ def _outside_hours(appointment: Appointment, tz) -> list[str]:
     closure = Closure.objects.filter(first_day__lte=end.date(), last_day__gte=start.date()).first()
     if closure is not None:
         warnings.append(_("Note: the clinic is closed that day (%(closure)s).") % {"closure": closure})
-    if TimeOff.objects.filter(practitioner=practitioner, starts_at__lt=appointment.end, ends_at__gt=appointment.start):
+    if TimeOff.objects.filter(
+        practitioner=practitioner, starts_at__lt=appointment.end, ends_at__gt=appointment.start
+    ).exists():
         warnings.append(_("Note: %(name)s has time off then.") % {"name": practitioner})
-    within = start.date() == end.date() and practitioner.working_hours.filter(
-        weekday=start.weekday(), starts__lte=start.time(), ends__gte=end.time()
+    within = (
+        start.date() == end.date()
+        and practitioner.working_hours.filter(
+            weekday=start.weekday(), starts__lte=start.time(), ends__gte=end.time()
+        ).exists()
     )
     if not within:
         warnings.append(_("Note: this is outside %(name)s's working hours.") % {"name": practitioner})

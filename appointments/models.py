@@ -353,19 +353,15 @@ class ContactPage(AbstractEmailForm):
 
     max_count = 1
     parent_page_types = ["pages.HomePage"]
-
-    def get_submissions_list_view_class(self):
-        from wagtail.contrib.forms.views import SubmissionsListView
-
-        from .spreadsheets import SafeCsvExportMixin
-
-        # Messages are typed by the public: the CSV export staff download neutralises formulas.
-        return type("ContactSubmissionsListView", (SafeCsvExportMixin, SubmissionsListView), {})
-
     subpage_types = []
 
     class Meta:
         verbose_name = _("contact page")
+
+    def get_submissions_list_view_class(self):
+        from .spreadsheets import ContactSubmissionsListView
+
+        return ContactSubmissionsListView
 
     def serve(self, request, *args, **kwargs):
         from .contact import serve_contact_page

@@ -1,5 +1,7 @@
 """CSV exports staff open in a spreadsheet: a cell a patient wrote must never run as a formula."""
 
+from wagtail.contrib.forms.views import SubmissionsListView
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -15,3 +17,7 @@ class SafeCsvExportMixin:
     def preprocess_field_value(self, field, value, export_format):
         value = super().preprocess_field_value(field, value, export_format)
         return csv_cell(value) if export_format == self.FORMAT_CSV and isinstance(value, str) else value
+
+
+class ContactSubmissionsListView(SafeCsvExportMixin, SubmissionsListView):
+    """The contact page's submissions: messages are typed by the public."""

@@ -107,11 +107,9 @@ def check(*, client: str, now: float | None = None) -> Decision:
     cfg = config()
     now = time.time() if now is None else now
     store = _Store()
-    site_window = _window(now, cfg["SITE_WINDOW_SECONDS"])
-    site_failures = store.get(f"members:site-fail:{site_window}", 0) or 0
-    if site_failures >= cfg["SITE_FAILURES"]:
-        retry = math.ceil((site_window + 1) * cfg["SITE_WINDOW_SECONDS"] - now)
-        return Decision(False, max(retry, 1), "site", _first_refusal(store, client, cfg))
+    site_retry = _site_retry(store, cfg, now)
+    if site_retry:
+        return Decision(False, site_retry, "site", _first_refusal(store, client, cfg))
     count_key, start_key, _ = _client_keys(client)
     failures = store.get(count_key, 0) or 0
     if failures >= cfg["CLIENT_FAILURES"]:
@@ -123,10 +121,12 @@ def check(*, client: str, now: float | None = None) -> Decision:
 
 def site_refusing_for(*, now: float | None = None) -> int:
     """Seconds until the site-wide limit lets patients try again (0: not refusing). Cache reads only."""
-    cfg = config()
-    now = time.time() if now is None else now
+    return _site_retry(_Store(), config(), time.time() if now is None else now)
+
+
+def _site_retry(store: _Store, cfg: dict, now: float) -> int:
     site_window = _window(now, cfg["SITE_WINDOW_SECONDS"])
-    if (_Store().get(f"members:site-fail:{site_window}", 0) or 0) < cfg["SITE_FAILURES"]:
+    if (store.get(f"members:site-fail:{site_window}", 0) or 0) < cfg["SITE_FAILURES"]:
         return 0
     return max(math.ceil((site_window + 1) * cfg["SITE_WINDOW_SECONDS"] - now), 1)
 
