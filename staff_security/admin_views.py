@@ -1,9 +1,6 @@
 """Settings → Staff sign-in: an administrator resets a colleague's two-factor device (lost phone)
 or lifts a django-axes lockout from the admin, without a shell."""
 
-import datetime
-
-from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
@@ -11,13 +8,13 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from wagtail.log_actions import log
 
+from .lockout import locked_usernames
 from .two_factor import reset_devices
 
 
@@ -30,16 +27,6 @@ def administrators_only(view):
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
     return wrapped
-
-
-def locked_usernames() -> set[str]:
-    """Usernames with a lockout still running (from any address)."""
-    since = timezone.now() - datetime.timedelta(hours=settings.AXES_COOLOFF_TIME)
-    return set(
-        AccessAttempt.objects.filter(
-            failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=since
-        ).values_list("username", flat=True)
-    )
 
 
 @never_cache

@@ -188,6 +188,9 @@ LOGIN_URL = "wagtailadmin_login"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# And per username from every address together, per cool-off hour (staff_security/lockout.py).
+AXES_USERNAME_FAILURE_LIMIT = int(os.environ.get("AXES_USERNAME_FAILURE_LIMIT", "10"))
+AXES_HANDLER = "staff_security.lockout.StaffLoginHandler"
 AXES_RESET_ON_SUCCESS = True
 # A page that says what happened and who can lift it (axes' default is one bare line of text).
 AXES_LOCKOUT_TEMPLATE = "staff_security/locked_out.html"
