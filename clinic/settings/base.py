@@ -371,6 +371,8 @@ MIDDLEWARE.insert(
 # Off by default so `make run` stays one command; production turns it on (see production.py).
 STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", False)
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Clinic")
+# How long a one-time two-factor enrolment code works after an administrator issues it.
+STAFF_ENROLMENT_CODE_HOURS = 72
 # The axes lockout and the client address it counts come from one place: TrustedProxyMiddleware
 # has already put the real client into REMOTE_ADDR, so axes must not read X-Forwarded-For itself.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)

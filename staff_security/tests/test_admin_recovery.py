@@ -1,5 +1,7 @@
 """Settings → Staff sign-in: an administrator resets a lost phone or lifts a lockout without a shell."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -44,8 +46,10 @@ def test_lost_phone_reset_asks_first_then_the_colleague_enrols_again(client, bos
         question.content.decode()
     )
     assert TOTPDevice.objects.filter(user=reception).exists()  # asking changed nothing
-    done = client.post(f"{INDEX}{reception.pk}/reset-two-factor/", follow=True)
+    done = client.post(f"{INDEX}{reception.pk}/reset-two-factor/")
     assert "Two-factor authentication reset for reception" in done.content.decode()
+    assert "no-store" in done["Cache-Control"]
+    code = re.search(r'<code class="staff-enrolment-code"[^>]*>([^<]+)</code>', done.content.decode()).group(1)
     assert not TOTPDevice.objects.filter(user=reception).exists()
     entry = ModelLogEntry.objects.get(action="staff_security.reset_two_factor")
     assert entry.user_id == boss.pk and entry.object_id == str(reception.pk)
@@ -53,6 +57,8 @@ def test_lost_phone_reset_asks_first_then_the_colleague_enrols_again(client, bos
     colleague = client.__class__()
     colleague.post("/admin/login/", {"username": "reception", "password": PASSWORD})
     assert colleague.get("/admin/")["Location"].startswith("/admin/2fa/enrol/")
+    assert colleague.post("/admin/2fa/enrol/", {"enrolment_code": code}).status_code == 302
+    assert b"qr.svg" in colleague.get("/admin/2fa/enrol/").content
 
 
 def test_a_locked_out_colleague_sees_what_to_do_and_an_administrator_unlocks_them(client, boss, reception, settings):
