@@ -67,12 +67,14 @@ def test_make_serve_and_the_systemd_unit_run_the_database_checks_before_serving(
     assert "--database default" in pre and unit.index(pre) < unit.index("ExecStart=")
 
 
-def test_make_run_keeps_its_own_database():
-    """Development settings default to var/dev.sqlite3; production (make serve) to db.sqlite3."""
-    code = "import django; django.setup(); from django.conf import settings as s; print(s.DATABASES['default']['NAME'])"
+def test_make_run_keeps_its_own_database_and_its_admin_needs_no_second_factor():
+    """Development settings default to var/dev.sqlite3; production (make serve) to db.sqlite3. The
+    development admin signs in with the printed password alone (no enrolment code needed there)."""
+    code = "import django; django.setup(); from django.conf import settings as s; "
+    code += "print(s.DATABASES['default']['NAME'], s.STAFF_2FA_REQUIRED)"
 
     def database(module: str) -> str:
-        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SQLITE_PATH"}}
+        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SQLITE_PATH", "STAFF_2FA_REQUIRED"}}
         env.update(DJANGO_SETTINGS_MODULE=module, SECRET_KEY="x" * 50)
         result = subprocess.run(  # noqa: S603 - our own interpreter
             [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
@@ -80,8 +82,8 @@ def test_make_run_keeps_its_own_database():
         assert result.returncode == 0, result.stderr
         return result.stdout.strip()
 
-    assert database("clinic.settings.dev") == str(ROOT / "var" / "dev.sqlite3")
-    assert database("clinic.settings.production") == str(ROOT / "db.sqlite3")
+    assert database("clinic.settings.dev") == f"{ROOT / 'var' / 'dev.sqlite3'} False"
+    assert database("clinic.settings.production") == f"{ROOT / 'db.sqlite3'} True"
 
 
 def test_production_settings_refuse_a_database_with_the_development_login(tmp_path):
