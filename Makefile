@@ -33,13 +33,14 @@ install-test: $(VENV)/.test-installed
 
 # Links printed by `make run` and canonical URLs in the demo content name the port actually served.
 run: export SITE_URL ?= http://127.0.0.1:$(PORT)
+# Development settings keep their own database, var/dev.sqlite3, apart from make serve's db.sqlite3.
 run: install
+	@mkdir -p var
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo_content
 	$(MANAGE) ensure_dev_admin
 	@echo "Members area: http://127.0.0.1:$(PORT)/members/  password: $$($(MANAGE) members_password 2>/dev/null | tail -n 1)"
 	@echo "Serving http://127.0.0.1:$(PORT)/  (the sciatica article: http://127.0.0.1:$(PORT)/sciatica/)"
-	@mkdir -p var
 	@$(MANAGE) outbox_worker >> var/outbox-worker.log 2>&1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	echo "Outbox worker (booking and contact email) runs in the background: pid $$worker, log var/outbox-worker.log"; \

@@ -78,7 +78,11 @@ def index(request):
     }
     if user.has_perm("members.view_members_password"):
         context.update(password_context(now))
-        context["password"] = passwords.decrypt(context["row"].password_encrypted)
+        try:
+            context["password"] = passwords.decrypt(context["row"].password_encrypted)
+        except passwords.UnreadableCopy:
+            # The screen says so and offers Rotate now (the hash at the gate is unaffected).
+            context["password_unreadable"] = True
     if user.has_perm("members.rotate_members_password"):
         context["rotate_form"] = RotateForm(
             initial={"generation": passwords.current(now=now).generation, "grace_days": MembersPolicy.load().grace_days}
@@ -126,6 +130,11 @@ def rotate(request):
 def password_card(request):
     now = timezone.now()
     context = password_context(now)
+    try:
+        secret = passwords.decrypt(context["row"].password_encrypted)
+    except passwords.UnreadableCopy:
+        messages.error(request, passwords.UNREADABLE_EXPLANATION)
+        return redirect("members_admin:index")
     return TemplateResponse(
         request,
         "members/admin/card.html",
@@ -133,7 +142,7 @@ def password_card(request):
             "clinic": ClinicSettings.for_request(request),
             "members_url": members_url(request),
             "qr": qr_svg(members_url(request)),
-            "secret": passwords.decrypt(context["row"].password_encrypted),
+            "secret": secret,
             "secret_label": _("Members password"),
             "valid_until": context["valid_until"],
         },
@@ -166,6 +175,17 @@ def pass_card(request, pass_id: int):
     if not item.is_valid(now=timezone.now()):
         messages.error(request, _("This pass is revoked or expired; issue a new one."))
         return redirect("members_admin:index")
+    try:
+        code = passes.code_of(item)
+    except passwords.UnreadableCopy:
+        messages.error(
+            request,
+            _(
+                "This pass's card cannot be printed: its stored copy cannot be read with the current keys. "
+                "The pass itself still opens the members area; to print a card, issue a new pass and revoke this one."
+            ),
+        )
+        return redirect("members_admin:index")
     return TemplateResponse(
         request,
         "members/admin/card.html",
@@ -173,7 +193,7 @@ def pass_card(request, pass_id: int):
             "clinic": ClinicSettings.for_request(request),
             "members_url": members_url(request),
             "qr": qr_svg(members_url(request)),
-            "secret": passes.code_of(item),
+            "secret": code,
             "secret_label": _("Personal pass code"),
             "valid_until": item.valid_until - datetime.timedelta(seconds=1),
             "pass_label": item.label,

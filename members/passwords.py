@@ -14,9 +14,10 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from . import access_state
 from .models import MembersPolicy, SharedPassword
@@ -72,13 +73,33 @@ def encrypt(plain: str) -> str:
     return _fernet().encrypt(plain.encode()).decode()
 
 
+class UnreadableCopy(Exception):
+    """No key in MEMBERS_ENCRYPTION_KEYS (or derived from SECRET_KEY) opens a stored copy: a key
+    changed, or the database came from another server. Only the readable copy is lost; the argon2
+    hash still checks the password at the gate."""
+
+
+UNREADABLE_EXPLANATION = _(
+    "The stored copy of the members password cannot be read with the current keys "
+    "(SECRET_KEY or MEMBERS_ENCRYPTION_KEYS changed, or the database came from another server). "
+    "The password itself still works at the gate for patients who know it. "
+    "Rotate now to make a new password that staff can read and print."
+)
+
+
 def decrypt(token: str) -> str:
-    return _fernet().decrypt(token.encode()).decode()
+    try:
+        return _fernet().decrypt(token.encode()).decode()
+    except InvalidToken as error:
+        raise UnreadableCopy from error
 
 
 def reencrypt(token: str) -> str:
     """The same secret under the newest key (for key rotation)."""
-    return _fernet().rotate(token.encode()).decode()
+    try:
+        return _fernet().rotate(token.encode()).decode()
+    except InvalidToken as error:
+        raise UnreadableCopy from error
 
 
 def valid_until(row: SharedPassword, *, policy: MembersPolicy) -> datetime.datetime:
@@ -209,18 +230,26 @@ def generation_grants_access(*, generation: int, now: datetime.datetime) -> bool
     return access_state.generation_grants_access(generation=generation, now=now)
 
 
-def reencrypt_all() -> int:
-    """Re-encrypt every stored copy under the newest key; returns how many were rewritten."""
+@dataclass(frozen=True)
+class Reencryption:
+    rewritten: int
+    unreadable: int  # copies no current key opens; left as they are (see UnreadableCopy)
+
+
+def reencrypt_all() -> Reencryption:
+    """Re-encrypt every stored copy under the newest key. A copy no key opens is skipped, not
+    fatal: after a lost key and a rotation the replaced generation stays unreadable for good."""
     from .models import PatientPass
 
-    count = 0
+    rewritten = unreadable = 0
     with transaction.atomic():
-        for row in SharedPassword.objects.select_for_update():
-            row.password_encrypted = reencrypt(row.password_encrypted)
-            row.save(update_fields=["password_encrypted"])
-            count += 1
-        for item in PatientPass.objects.select_for_update():
-            item.code_encrypted = reencrypt(item.code_encrypted)
-            item.save(update_fields=["code_encrypted"])
-            count += 1
-    return count
+        for model, field in ((SharedPassword, "password_encrypted"), (PatientPass, "code_encrypted")):
+            for row in model.objects.select_for_update():
+                try:
+                    setattr(row, field, reencrypt(getattr(row, field)))
+                except UnreadableCopy:
+                    unreadable += 1
+                    continue
+                row.save(update_fields=[field])
+                rewritten += 1
+    return Reencryption(rewritten=rewritten, unreadable=unreadable)

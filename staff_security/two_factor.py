@@ -19,9 +19,13 @@ class Step(enum.Enum):
 def next_step(*, user) -> Step:
     if user.is_verified():
         return Step.DONE
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    if has_confirmed_device(user=user):
         return Step.VERIFY
     return Step.ENROL
+
+
+def has_confirmed_device(*, user) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 def pending_device(*, user) -> TOTPDevice:
@@ -30,6 +34,10 @@ def pending_device(*, user) -> TOTPDevice:
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
     return device
+
+
+def discard_pending_devices(*, user) -> None:
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
 
 
 def confirm_device(*, device: TOTPDevice, token: str) -> bool:
@@ -43,6 +51,6 @@ def confirm_device(*, device: TOTPDevice, token: str) -> bool:
 
 
 def reset_devices(*, user) -> int:
-    """Remove every device (lost phone); the user enrols again at the next admin visit."""
+    """Remove every device (lost phone); the user enrols again with a new enrolment code."""
     deleted, _ = TOTPDevice.objects.filter(user=user).delete()
     return deleted

@@ -255,7 +255,7 @@ def test_staff_patient_data_calendar_and_feeds(staff, appointment, data, target,
 
 @FUZZ
 @given(
-    data=form_data(["token", "otp_token", "code"]),
+    data=form_data(["token", "otp_token", "code", "enrolment_code"]),
     path=st.sampled_from(["/admin/2fa/verify/", "/admin/2fa/enrol/"]),
 )
 def test_staff_two_factor_forms(staff, data, path):

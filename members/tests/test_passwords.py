@@ -74,7 +74,7 @@ def test_reencrypt_all_rewrites_every_stored_copy(settings):
         item, code = passes.issue(label="A-1", valid_until=T0 + DAY, now=T0)
     new_key = Fernet.generate_key().decode()
     settings.MEMBERS_ENCRYPTION_KEYS = [new_key, *settings.MEMBERS_ENCRYPTION_KEYS]
-    assert passwords.reencrypt_all() == 2
+    assert passwords.reencrypt_all() == passwords.Reencryption(rewritten=2, unreadable=0)
     settings.MEMBERS_ENCRYPTION_KEYS = [new_key]  # the old key is gone
     row.refresh_from_db()
     item.refresh_from_db()

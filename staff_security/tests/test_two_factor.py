@@ -7,6 +7,8 @@ from django.core.management import call_command
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from staff_security import enrolment
+
 PASSWORD = "correct horse battery staple"
 
 
@@ -28,6 +30,16 @@ def wagtail_login(client, password=PASSWORD):
     return client.post("/admin/login/", {"username": "editor", "password": password})
 
 
+def issue_code(user) -> str:
+    import datetime
+
+    return enrolment.issue(user=user, now=datetime.datetime.now(datetime.UTC)).code
+
+
+def give_code(client, code: str, next_url: str = "/admin/"):
+    return client.post("/admin/2fa/enrol/", {"enrolment_code": code, "next": next_url})
+
+
 def test_with_2fa_off_a_password_is_enough(client, staff, settings):
     settings.STAFF_2FA_REQUIRED = False
     wagtail_login(client)
@@ -41,7 +53,11 @@ def test_first_login_leads_to_enrolment_and_a_correct_code_opens_the_admin(clien
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/2fa/enrol/?next=%2Fadmin%2Fpages%2F")
 
-    page = client.get(response["Location"])
+    asked = client.get(response["Location"])
+    assert asked.status_code == 200 and b'name="enrolment_code"' in asked.content
+    accepted = give_code(client, issue_code(staff), next_url="/admin/pages/")
+    assert accepted.status_code == 302 and accepted["Location"].startswith("/admin/2fa/enrol/?next=%2Fadmin%2Fpages%2F")
+    page = client.get(accepted["Location"])
     assert page.status_code == 200
     assert b'src="/admin/2fa/enrol/qr.svg"' in page.content
     qr = client.get("/admin/2fa/enrol/qr.svg")
@@ -119,12 +135,21 @@ def test_anonymous_visitors_still_get_the_ordinary_login_page(client, db, requir
     assert client.get("/admin/login/").status_code == 200
 
 
-def test_reset_command_removes_devices_so_the_user_enrols_again(client, staff, required):
+def test_reset_command_removes_devices_and_prints_the_code_the_user_enrols_with(client, staff, required):
+    import io
+
     TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
-    call_command("staff_2fa_reset", "editor", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    out = io.StringIO()
+    call_command("staff_2fa_reset", "editor", stdout=out)
     assert not TOTPDevice.objects.filter(user=staff).exists()
+    code = out.getvalue().strip().splitlines()[-1]
+    assert enrolment.looks_like_code(code) and "in person or by phone" in out.getvalue()
     wagtail_login(client)
     assert client.get("/admin/")["Location"].startswith("/admin/2fa/enrol/")
+    # The password alone no longer sets up a phone; the printed code does.
+    assert b"qr.svg" not in client.get("/admin/2fa/enrol/").content
+    assert give_code(client, code).status_code == 302
+    assert b"qr.svg" in client.get("/admin/2fa/enrol/").content
 
 
 def test_axes_locks_the_login_after_repeated_failures_even_with_the_right_password(client, staff, settings):
@@ -144,6 +169,7 @@ def test_enrolment_shows_the_key_in_groups_and_a_link_for_enrolling_on_the_phone
     import html
 
     wagtail_login(client)
+    give_code(client, issue_code(staff))
     page = client.get("/admin/2fa/enrol/").content.decode()
     device = TOTPDevice.objects.get(user=staff)
     key = base64.b32encode(device.bin_key).decode().rstrip("=")

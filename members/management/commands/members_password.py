@@ -36,8 +36,14 @@ class Command(BaseCommand):
         if grace_days is not None and not 0 <= grace_days <= 90:
             raise CommandError("--grace-days must be between 0 and 90.")
         if reencrypt:
-            count = passwords.reencrypt_all()
-            self.stdout.write(f"Re-encrypted {count} stored secret(s) with the newest key.")
+            result = passwords.reencrypt_all()
+            self.stdout.write(f"Re-encrypted {result.rewritten} stored secret(s) with the newest key.")
+            if result.unreadable:
+                self.stdout.write(
+                    f"{result.unreadable} stored cop(ies) cannot be read with the current keys and were left as "
+                    "they are: put the old key back after the new one in MEMBERS_ENCRYPTION_KEYS and run this "
+                    "again, or rotate the password (--rotate) and reissue any pass whose card cannot be printed."
+                )
             return
         policy = MembersPolicy.load()
         if rotate:
@@ -74,4 +80,12 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"Today: {today.entries} entries, {today.failures} failures, {today.throttled} throttled"
                 )
-        self.stdout.write(passwords.decrypt(row.password_encrypted))
+        try:
+            plain = passwords.decrypt(row.password_encrypted)
+        except passwords.UnreadableCopy:
+            # A plain explanation and the way out, not a cryptography traceback (exit status 1).
+            raise CommandError(
+                f"{passwords.UNREADABLE_EXPLANATION} Rotate now with: manage.py members_password --rotate "
+                "(the current password keeps working for the policy's grace days; --grace-days 0 ends it at once)."
+            ) from None
+        self.stdout.write(plain)

@@ -2,9 +2,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-USERNAME = "admin"
-# Printed for local development only; the command refuses to run without DEBUG.
-PASSWORD = "clinic-dev-admin"  # noqa: S105  # nosec B105
+from staff_security.dev_account import EMAIL, PASSWORD, USERNAME
 
 
 class Command(BaseCommand):
@@ -15,6 +13,6 @@ class Command(BaseCommand):
             raise CommandError("ensure_dev_admin only runs with DEBUG on (development settings).")
         User = get_user_model()
         if not User.objects.filter(username=USERNAME).exists():
-            User.objects.create_superuser(USERNAME, "admin@clinic.example", PASSWORD)
+            User.objects.create_superuser(USERNAME, EMAIL, PASSWORD)
             self.stdout.write("Created the development admin account.")
         self.stdout.write(f"Staff admin: {settings.SITE_URL}/admin/  user: {USERNAME}  password: {PASSWORD}")
