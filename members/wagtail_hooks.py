@@ -11,7 +11,7 @@ from wagtail.admin.menu import MenuItem
 
 from . import access
 from .http import make_private
-from .protected_media import in_members_collection
+from .private_files import is_members_file
 
 STAFF_PERMISSIONS = ("view_members_password", "rotate_members_password", "manage_passes")
 
@@ -27,7 +27,7 @@ def guard_members_pages(page, request, serve_args, serve_kwargs):
 
 @hooks.register("before_serve_document")
 def guard_members_documents(document, request):
-    if not in_members_collection(document):
+    if not is_members_file(document):
         return None
     if not access.may_see(request):
         from .views import gate_response, members_home_url
