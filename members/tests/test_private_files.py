@@ -210,9 +210,11 @@ def test_a_revoked_pass_closes_files_and_documents(members_image, members_docume
     assert client.get(members_document.url).status_code == 200
     passes.revoke(item=item, now=now())
     assert client.get(rendition.url).status_code == 403
+    assert client.get(members_image.file.url).status_code == 403
     document = client.get(members_document.url)
     assert document.status_code == 403 and b"members handout" not in document.content
     media_refuses_every_spelling(client, members_image.file.name, b"PNG")
+    media_refuses_every_spelling(client, members_document.file.name, b"members handout")
 
 
 @pytest.mark.django_db
@@ -224,7 +226,9 @@ def test_a_rotation_past_its_grace_closes_files_and_documents(members_image, mem
     assert client.get(members_document.url).status_code == 200
     passwords.rotate_now(now=now(), grace=datetime.timedelta(0))
     assert client.get(rendition.url).status_code == 403
+    assert client.get(members_image.file.url).status_code == 403
     assert client.get(members_document.url).status_code == 403
+    media_refuses_every_spelling(client, members_image.file.name, b"PNG")
     media_refuses_every_spelling(client, members_document.file.name, b"members handout")
 
 
@@ -240,3 +244,25 @@ def test_renditions_left_in_the_public_folder_by_an_earlier_release_are_removed(
     assert remove_public_renditions_of_members_images() == 1
     assert not rendition_model.objects.filter(pk=old.pk).exists()
     assert rendition_model.objects.filter(pk=kept.pk).exists()
+
+
+@pytest.mark.django_db
+def test_wagtails_document_address_by_other_spellings_gives_nothing_away(members_document):
+    members_document.refresh_from_db()
+    canonical = members_document.url
+    doc_id, filename = canonical.strip("/").split("/")[1:]
+    spellings = [
+        canonical,
+        f"/documents//{doc_id}/{filename}",
+        f"/documents/./{doc_id}/{filename}",
+        f"/documents/x/../{doc_id}/{filename}",
+        f"/documents/%2e/{doc_id}/{filename}",
+        f"/documents/{doc_id}/x/../{filename}",
+        f"/documents/{doc_id}%2f{filename}",
+        f"/documents/{doc_id}/{filename.upper()}",
+    ]
+    for url in spellings:
+        response = Client().get(url)
+        assert response.status_code in (403, 404), url
+        assert b"members handout" not in b"".join(getattr(response, "streaming_content", [response.content])), url
+    assert password_client().get(canonical).status_code == 200
