@@ -37,41 +37,51 @@ for _name in [name for name in dir(PagePermissionTester) if name.startswith("can
     setattr(MembersPagePermissionTester, _name, _also_needs_members_access(_name))
 
 
+def members_collection_paths() -> list[str]:
+    from .protected_media import collection_name
+
+    return list(Collection.objects.filter(name=collection_name(), depth=2).values_list("path", flat=True))
+
+
+def without_members_files(queryset, *, user, path_field: str = "collection__path"):
+    """`queryset` (images, documents or collections) minus the "Members only" collection, for staff
+    without members access; unchanged for everyone else."""
+    if staff_may_see(user):
+        return queryset
+    for path in members_collection_paths():
+        queryset = queryset.exclude(**{f"{path_field}__startswith": path})
+    return queryset
+
+
 class MembersFilesPermissionPolicy(CollectionOwnershipPermissionPolicy):
     """Wagtail's image and document policy, with the "Members only" collection left out for staff
     without members access: they neither see nor choose, edit, preview or upload members files."""
 
-    def _members_hidden(self, user) -> bool:
-        return not staff_may_see(user)
-
-    def _members_paths(self) -> list[str]:
-        from .protected_media import collection_name
-
-        return list(Collection.objects.filter(name=collection_name(), depth=2).values_list("path", flat=True))
-
-    def _without_members(self, queryset, path_field: str):
-        for path in self._members_paths():
-            queryset = queryset.exclude(**{f"{path_field}__startswith": path})
-        return queryset
-
     def user_has_any_permission_for_instance(self, user, actions, instance):
         from .private_files import is_members_file
 
-        if self._members_hidden(user) and is_members_file(instance):
+        if not staff_may_see(user) and is_members_file(instance):
             return False
         return super().user_has_any_permission_for_instance(user, actions, instance)
 
     def instances_user_has_any_permission_for(self, user, actions):
-        queryset = super().instances_user_has_any_permission_for(user, actions)
-        if self._members_hidden(user):
-            queryset = self._without_members(queryset, "collection__path")
-        return queryset
+        return without_members_files(super().instances_user_has_any_permission_for(user, actions), user=user)
 
     def collections_user_has_any_permission_for(self, user, actions):
         collections = super().collections_user_has_any_permission_for(user, actions)
-        if self._members_hidden(user):
-            collections = self._without_members(collections, "path")
-        return collections
+        return without_members_files(collections, user=user, path_field="path")
+
+
+def hidden_from_staff_without_access(viewset_class):
+    """One of Wagtail's admin API viewsets (images, documents), listing no members file to staff
+    without members access (Wagtail lists every file outside view-restricted collections)."""
+
+    class MembersAwareViewSet(viewset_class):
+        def get_queryset(self):
+            return without_members_files(super().get_queryset(), user=self.request.user)
+
+    MembersAwareViewSet.__name__ = f"MembersAware{viewset_class.__name__}"
+    return MembersAwareViewSet
 
 
 def register_policies() -> None:

@@ -41,6 +41,17 @@ def guard_members_documents(document, request):
     return make_private(response)
 
 
+@hooks.register("construct_admin_api", order=100)  # after Wagtail's own, whose endpoints these replace
+def hide_members_files_from_the_admin_api(router):
+    from wagtail.documents.api.admin.views import DocumentsAdminAPIViewSet
+    from wagtail.images.api.admin.views import ImagesAdminAPIViewSet
+
+    from .admin_permissions import hidden_from_staff_without_access
+
+    router.register_endpoint("images", hidden_from_staff_without_access(ImagesAdminAPIViewSet))
+    router.register_endpoint("documents", hidden_from_staff_without_access(DocumentsAdminAPIViewSet))
+
+
 class MembersAccessMenuItem(MenuItem):
     def is_shown(self, request):
         user = request.user

@@ -125,7 +125,14 @@ def test_every_preview_of_a_members_page_needs_members_access(article):
 def test_members_files_are_hidden_from_staff_without_members_access(client, members_files):
     image, document = members_files
     client.force_login(wagtail_editor("editor", members_access=False))
-    for url in ("/admin/images/", "/admin/images/chooser/", "/admin/documents/", "/admin/documents/chooser/"):
+    for url in (
+        "/admin/images/",
+        "/admin/images/chooser/",
+        "/admin/documents/",
+        "/admin/documents/chooser/",
+        "/admin/api/main/images/",
+        "/admin/api/main/documents/",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
         assert image.title not in response.text and document.title not in response.text, url
@@ -163,4 +170,6 @@ def test_staff_with_members_access_see_members_files_and_their_previews(client, 
         assert Client().get(url).status_code == 403
     assert not any((settings.MEDIA_ROOT / "images").glob(f"{image.file.name.split('/')[-1][:32]}*"))
     assert document.title in client.get("/admin/documents/").text
+    assert image.title in client.get("/admin/api/main/images/").text
+    assert document.title in client.get("/admin/api/main/documents/").text
     assert client.get(document.url).status_code == 200
