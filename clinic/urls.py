@@ -9,7 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from appointments.api import api as appointments_api
 from clinic import health
-from members import views as members_views
+from members.private_files import is_private_name
 from pages import views as pages_views
 
 public = cache_control(public=True, max_age=3600)
@@ -24,14 +24,19 @@ urlpatterns = [
     path("sitemap.xml", public(sitemap), name="sitemap"),
     path("robots.txt", public(pages_views.robots_txt), name="robots_txt"),
     path("members/-/", include("members.urls")),
-    path("media/members-private/<path:path>", members_views.private_media_denied),
     path("appointments/", include("appointments.urls")),
     path("api/v1/", appointments_api.urls),
 ]
 
-# Uploaded images; answered only with DEBUG or SERVE_MEDIA on (nginx serves them in production).
+# Uploaded images; answered only with DEBUG or SERVE_MEDIA on (nginx serves them in production),
+# and never a members file (members/private_files.py decides, on the path the file system would open).
 urlpatterns += [
-    re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", public(pages_views.media_file), name="media_file"),
+    re_path(
+        rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$",
+        public(pages_views.media_file),
+        {"is_private": is_private_name},
+        name="media_file",
+    ),
 ]
 
 # Wagtail's page tree serves everything else, so it comes last.

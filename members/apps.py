@@ -12,6 +12,8 @@ class MembersConfig(AppConfig):
         from wagtail.images import get_image_model
 
         from . import signals  # noqa: F401 - connects the cache purges
+        from .admin_permissions import register_policies
+        from .private_files import keep_members_renditions_private
         from .protected_media import move_to_private_storage
         from .setup import ensure_all
 
@@ -23,3 +25,5 @@ class MembersConfig(AppConfig):
         self._protect = protect  # keep a strong reference for the weak signal connection
         for model in (get_image_model(), get_document_model()):
             post_save.connect(protect, sender=model, dispatch_uid=f"members-protect-{model._meta.label}")
+        keep_members_renditions_private(get_image_model().get_rendition_model())
+        register_policies()

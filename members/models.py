@@ -151,6 +151,22 @@ class MembersPageMixin:
             return f"{title} ({DEMO_SUFFIX})"
         return title
 
+    def permissions_for_user(self, user):
+        from .admin_permissions import MembersPagePermissionTester
+
+        # Page rights alone do not open a members page in the admin (edit, preview, drafts, revisions).
+        return MembersPagePermissionTester(user, self)
+
+    def serve_preview(self, request, mode_name):
+        from django.core.exceptions import PermissionDenied
+
+        from .access import staff_may_see
+
+        # Every admin preview ends here (edit, view draft, revisions, a moderator's workflow preview).
+        if not staff_may_see(getattr(request, "user", None)):
+            raise PermissionDenied
+        return super().serve_preview(request, mode_name)
+
     def serve(self, request, *args, **kwargs):
         from .page_cache import serve_page
 

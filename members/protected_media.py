@@ -10,9 +10,9 @@ from django.core.files.base import ContentFile
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Collection
 
-logger = logging.getLogger(__name__)
+from .private_files import PRIVATE_PREFIX, is_private_name
 
-PRIVATE_PREFIX = "members-private/"
+logger = logging.getLogger(__name__)
 
 
 def collection_name() -> str:
@@ -41,7 +41,7 @@ def move_to_private_storage(item) -> bool:
     128-bit guess. Returns True if the file moved.
     """
     name = item.file.name
-    if not name or name.startswith(PRIVATE_PREFIX) or not in_members_collection(item):
+    if not name or is_private_name(name) or not in_members_collection(item):
         return False
     storage = item.file.storage
     with storage.open(name, "rb") as handle:
@@ -53,7 +53,7 @@ def move_to_private_storage(item) -> bool:
     storage.delete(name)
     renditions = getattr(item, "renditions", None)
     if renditions is not None:
-        renditions.all().delete()  # public thumbnails made before the move
+        renditions.all().delete()  # public thumbnails made before the move (Wagtail deletes the files)
     logger.info("Moved a members-only file into private storage (%s #%s)", type(item).__name__, item.pk)
     return True
 

@@ -4,6 +4,8 @@ Reception hands out the members password and passes and works the bookings calen
 cancel, move, mark attended or not, closures and time off); deleting a patient's data, services,
 practitioners and their hours stay with the administrators.
 
+Also removes renditions of members images that an earlier release wrote to the public folder.
+
 Run after every `migrate` (post_migrate), so they exist on a fresh database, in tests and
 after an upgrade; idempotent and never undoing what staff changed.
 """
@@ -48,8 +50,10 @@ def ensure_reception_group() -> Group:
 def ensure_all(**kwargs) -> None:
     from wagtail.models import Collection
 
+    from .private_files import remove_public_renditions_of_members_images
     from .protected_media import members_collection
 
     ensure_reception_group()
     if Collection.get_first_root_node() is not None:  # absent right after a test flush
         members_collection()
+    remove_public_renditions_of_members_images()  # made in the public folder before they were kept private

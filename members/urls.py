@@ -9,4 +9,5 @@ urlpatterns = [
     path("enter/", views.enter, name="enter"),
     path("leave/", views.leave, name="leave"),
     path("images/<int:image_id>/<str:spec>/", views.image, name="image"),
+    path("files/<path:name>", views.private_file, name="file"),
 ]

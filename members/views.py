@@ -1,12 +1,14 @@
-"""The members gate (enter, leave) and access-checked images for members pages."""
+"""The members gate (enter, leave) and access-checked images and files for members pages."""
 
+import mimetypes
 from io import BytesIO
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils._os import safe_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,7 +18,7 @@ from wagtail.images.models import Filter
 from . import access, alerts, stats, throttle
 from .forms import GateForm
 from .http import make_private
-from .protected_media import in_members_collection
+from .private_files import PRIVATE_PREFIX, is_members_file, is_private_name, normalise
 
 ALLOWED_IMAGE_SPECS = {"width-480", "width-960", "width-1440", "max-165x165"}
 MAX_NEXT = 500  # characters of the address to return to after entry; a longer one goes to the members home
@@ -110,7 +112,7 @@ def image(request, image_id: int, spec: str):
     if not access.may_see(request):
         return gate_response(request, next_url=members_home_url())
     item = get_object_or_404(get_image_model(), pk=image_id)
-    if not in_members_collection(item):
+    if not is_members_file(item):
         raise Http404  # public images have public URLs; this view serves members files only
     output = BytesIO()
     if item.is_svg():
@@ -125,6 +127,27 @@ def image(request, image_id: int, spec: str):
     return make_private(response)
 
 
-def private_media_denied(request, path: str):
-    """The private media folder is never served directly, even where Django serves /media/."""
-    raise Http404
+# Sent with every members file: an uploaded SVG or HTML file cannot run script in the site's origin.
+FILE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+
+def private_file(request, name: str):
+    """A stored members file (a rendition or original of a members image), to sessions that may see
+    the members area: members, and staff with the members permission (the admin's previews)."""
+    stored = normalise(PRIVATE_PREFIX + name)
+    if not is_private_name(stored) or not stored.startswith(PRIVATE_PREFIX):
+        raise Http404  # this address serves the private folder only, never a public file
+    if not access.may_see(request):
+        return gate_response(request, next_url=members_home_url())
+    try:
+        path = safe_join(settings.MEDIA_ROOT, stored)
+        handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
+    except (OSError, ValueError) as error:  # missing, a folder, or outside MEDIA_ROOT
+        raise Http404 from error
+    content_type, _encoding = mimetypes.guess_type(stored)
+    response = FileResponse(handle, content_type=content_type or "application/octet-stream")
+    if not (content_type or "").startswith("image/"):
+        response["Content-Disposition"] = "attachment"
+    response["Content-Security-Policy"] = FILE_POLICY
+    response["X-Content-Type-Options"] = "nosniff"
+    return make_private(response)

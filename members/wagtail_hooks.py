@@ -11,7 +11,7 @@ from wagtail.admin.menu import MenuItem
 
 from . import access
 from .http import make_private
-from .protected_media import in_members_collection
+from .private_files import is_members_file
 
 STAFF_PERMISSIONS = ("view_members_password", "rotate_members_password", "manage_passes")
 
@@ -27,7 +27,7 @@ def guard_members_pages(page, request, serve_args, serve_kwargs):
 
 @hooks.register("before_serve_document")
 def guard_members_documents(document, request):
-    if not in_members_collection(document):
+    if not is_members_file(document):
         return None
     if not access.may_see(request):
         from .views import gate_response, members_home_url
@@ -39,6 +39,17 @@ def guard_members_documents(document, request):
         response = HttpResponse(handle.read(), content_type=document.content_type or "application/octet-stream")
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=document.filename)
     return make_private(response)
+
+
+@hooks.register("construct_admin_api", order=100)  # after Wagtail's own, whose endpoints these replace
+def hide_members_files_from_the_admin_api(router):
+    from wagtail.documents.api.admin.views import DocumentsAdminAPIViewSet
+    from wagtail.images.api.admin.views import ImagesAdminAPIViewSet
+
+    from .admin_permissions import hidden_from_staff_without_access
+
+    router.register_endpoint("images", hidden_from_staff_without_access(ImagesAdminAPIViewSet))
+    router.register_endpoint("documents", hidden_from_staff_without_access(DocumentsAdminAPIViewSet))
 
 
 class MembersAccessMenuItem(MenuItem):

@@ -34,6 +34,7 @@ from deploy.render import (
     wait_for_port,
     write_standalone,
 )
+from members.tests.test_private_files import SPELLINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -212,6 +213,12 @@ def test_public_media_is_served_but_members_private_files_never_are(nginx_front)
     assert response.status == 200 and body == b"public figure"
     response, body = get(nginx_front["port"], "/media/members-private/token-handout.txt")
     assert response.status == 404 and b"members only" not in body
+    # The spellings that once reached the file where Django served /media/ (members/private_files.py).
+    for spelling in SPELLINGS:
+        url = spelling.format(name="members-private/token-handout.txt", rest="token-handout.txt")
+        response, body = get(nginx_front["port"], url)
+        assert response.status in (400, 404), url
+        assert b"members only" not in body, url
 
 
 # ---- TLS: the template rendered with a certificate, in front of the production security settings ----

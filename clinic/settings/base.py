@@ -213,7 +213,8 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # front, so it sets SERVE_MEDIA=1 and Django serves uploaded images itself.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Members files (members-private/) get an access-checked URL instead of a /media/ one.
+    "default": {"BACKEND": "members.storage.MediaStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 

@@ -62,7 +62,8 @@ if not REDIS_URL:  # noqa: F405
     SESSION_CACHE_ALIAS = "sessions"
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Members files (members-private/) get an access-checked URL instead of a /media/ one.
+    "default": {"BACKEND": "members.storage.MediaStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 

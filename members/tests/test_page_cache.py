@@ -9,7 +9,7 @@ import time_machine
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from wagtail import hooks
 from wagtail.models import PageViewRestriction
@@ -251,14 +251,17 @@ def test_an_unpublished_article_is_gone_at_once(members):
 
 
 @pytest.mark.django_db
-def test_a_preview_renders_the_draft_and_leaves_nothing_behind(members):
+def test_a_preview_renders_the_draft_and_leaves_nothing_behind(members, client, reception_user):
     patient = granted()
     patient.get(ARTICLE)
     article = MembersArticlePage.objects.get(slug="toldts-fascia")
     article.body.insert(0, ("paragraph", RichText("<p>Members words still in draft</p>")))
     article.save_revision()
     draft = MembersArticlePage.objects.get(pk=article.pk).get_latest_revision_as_object()
-    preview = draft.make_preview_request()
+    # Previews need members access: made, as the admin makes them, with a permitted staff session.
+    client.force_login(reception_user)
+    admin_request = RequestFactory().get("/admin/", HTTP_COOKIE=f"sessionid={client.cookies['sessionid'].value}")
+    preview = draft.make_preview_request(original_request=admin_request)
     preview.render()
     assert b"Members words still in draft" in preview.content
     assert "Members words still in draft" not in from_copy(patient).text
