@@ -92,7 +92,9 @@ def site_state(*, now: float | None = None) -> dict:
 
 def _first_refusal(client: str, cfg: dict, now: float | None) -> bool:
     refusals = Limit("members-refused", limit=1, seconds=cfg["CLIENT_WINDOW_SECONDS"])
-    return refusals.hit(client, now=now).allowed
+    if refusals.peek(client, now=now).hits:
+        return False  # a read, not a write, for each further refused guess
+    return refusals.hit(client, now=now).hits == 1
 
 
 def record_failure(*, client: str, device: str | None = None, now: float | None = None) -> bool:
