@@ -10,14 +10,18 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Query, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.throttling import BaseThrottle
 from wagtail.models import Site
 
-from . import booking
+from throttling.limits import Limit, client_address
+
+from . import booking, online_limits
+from .api_guard import json_from_this_site
 from .availability import clinic_zone, find_slots
 from .emails import manage_url
 from .models import Service
-from .throttle import client_address, hit
+from .online_booking import book_online
 
 MAX_RANGE_DAYS = 62
 
@@ -30,7 +34,7 @@ class ClientThrottle(BaseThrottle):
 
     def allow_request(self, request) -> bool:
         limit = getattr(settings, self.setting, self.default)
-        return hit(key=f"api-{self.scope}:{client_address(request)}", limit=limit, per_seconds=60)
+        return Limit(f"api-{self.scope}", limit=limit, seconds=60).hit(client_address(request)).allowed
 
     def wait(self):
         return 60
@@ -159,17 +163,19 @@ def availability(request, filters: Query[AvailabilityQuery]):
 
 @api.post(
     "/bookings",
-    response={201: BookingOut, 400: ErrorOut, 409: TakenOut},
+    response={201: BookingOut, 400: ErrorOut, 403: ErrorOut, 409: TakenOut, 415: ErrorOut, 429: ErrorOut},
     tags=["booking"],
     throttle=[ClientThrottle("book", "APPOINTMENTS_API_BOOKINGS_PER_MINUTE", 10)],
 )
+@decorate_view(json_from_this_site)
 def create_booking(request, data: BookingIn, response: HttpResponse):
     # The answer carries the private link: no cache may keep it.
     response["Cache-Control"] = "private, no-store"
     site = _site(request)
     tz = clinic_zone(site)
     try:
-        booked = booking.book(
+        booked = book_online(
+            client=client_address(request),
             service=data.service,
             start=data.start,
             practitioner=data.practitioner,
@@ -180,6 +186,10 @@ def create_booking(request, data: BookingIn, response: HttpResponse):
             consent=data.consent,
             site=site,
         )
+    except online_limits.LimitReached as refused:
+        if refused.retry_after:
+            response["Retry-After"] = str(refused.retry_after)
+        return Status(429, {"detail": refused.message, "errors": {}})
     except booking.SlotTaken as taken:
         return Status(
             409,

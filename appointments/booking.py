@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Site
 
-from . import emails
+from . import emails, online_limits
 from . import slots as engine
 from .availability import booking_settings, clinic_zone, find_slots
 from .models import Appointment, Practitioner, Service
@@ -217,8 +217,12 @@ def book(
     consent: bool,
     site: Site | None = None,
     now: dt.datetime | None = None,
+    online: bool = False,
 ) -> Booked:
-    """Book a slot, or raise InvalidBooking (bad input) or SlotTaken (someone else got there first)."""
+    """Book a slot, or raise InvalidBooking (bad input) or SlotTaken (someone else got there first).
+
+    `online` (patient pages, API): also raises online_limits.LimitReached past the email's cap of
+    upcoming online bookings, counted inside the transaction. Staff bookings leave it False."""
     now = now or timezone.now()
     details = clean_details(name=name, email=email, phone=phone, message=message, consent=consent)
     service_obj = resolve_service(service)
@@ -236,6 +240,8 @@ def book(
                 locked = Practitioner.objects.select_for_update().get(slug=key)
                 if _clashes(locked, start, end, blocked_until) or _day_full(locked, start, site=site):
                     continue
+                if online:
+                    online_limits.check_upcoming(email=details["email"], site=site, now=now)
                 appointment = Appointment(
                     practitioner=locked,
                     service=service_obj,
@@ -245,6 +251,7 @@ def book(
                     status=Appointment.Status.PENDING if request_mode else Appointment.Status.CONFIRMED,
                     consent=True,
                     consent_at=now,
+                    booked_online=online,
                     expires_at=min(start, now + dt.timedelta(hours=policy.request_expiry_hours))
                     if request_mode
                     else None,

@@ -6,12 +6,13 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import patch_cache_control
 
+from throttling.limits import Limit, client_address
+
 from .booking import CONTROL
-from .throttle import allow
 
 HONEYPOT = "website"  # a field people never see; bots fill it in
 MAX_FIELD = 5000
-CONTACT_LIMIT = 5  # messages per client per hour
+CONTACT_LIMIT = Limit("contact", limit=5, seconds=3600)  # messages per client address
 MULTILINE = {"message", "your_message", "csrfmiddlewaretoken"}
 
 
@@ -30,7 +31,7 @@ def serve_contact_page(page, request, *args, **kwargs):
                 problem = _("A field is too long.")
             elif CONTROL.search(value) and key not in MULTILINE:
                 problem = _("Remove line breaks and special characters from the short fields.")
-        if problem is None and not allow(request, scope="contact", limit=CONTACT_LIMIT, per_seconds=3600):
+        if problem is None and not CONTACT_LIMIT.hit(client_address(request)).allowed:
             problem = _("Too many messages from here. Please wait a while or phone the clinic.")
             status = 429
         else:

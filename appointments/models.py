@@ -21,6 +21,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable
 
 from .blocks import BookingCareCardStreamBlock
+from .online_limit_fields import OnlineBookingLimits
 
 WEEKDAYS = [
     (0, _("Monday")),
@@ -190,7 +191,7 @@ class TimeOff(models.Model):
 
 
 @register_setting(icon="date")
-class BookingSettings(BaseSiteSetting):
+class BookingSettings(OnlineBookingLimits, BaseSiteSetting):
     """The booking policy and the wording around it."""
 
     min_notice_hours = models.PositiveSmallIntegerField(
@@ -249,6 +250,7 @@ class BookingSettings(BaseSiteSetting):
             ],
             heading=_("Policy"),
         ),
+        OnlineBookingLimits.limits_panel,
         FieldPanel("notification_email"),
         FieldPanel("care_card"),
     ]
@@ -293,6 +295,8 @@ class Appointment(models.Model):
     message = models.TextField(_("message"), max_length=500, blank=True)
     consent = models.BooleanField(_("consent to storing details"), default=False)
     consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    # Online bookings count against the limits in booking settings; staff bookings never do.
+    booked_online = models.BooleanField(_("booked online"), default=False, editable=False)
     created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     expires_at = models.DateTimeField(_("request expires at"), null=True, blank=True)

@@ -103,6 +103,7 @@ def run_claimed(task_result: DBTaskResult) -> bool:
 
 
 PURGE_JOB = "purge_patient_data"
+THROTTLE_PURGE_JOB = "purge_throttle_counters"
 
 
 def daily_interval() -> dt.timedelta:
@@ -130,6 +131,8 @@ def run_daily(*, name: str, job, now: dt.datetime) -> bool:
 
 
 def run_scheduled(*, now: dt.datetime | None = None) -> None:
+    from throttling.purge import purge_expired as purge_throttle_counters
+
     from .booking import expire_requests
     from .emails import queue_due_reminders
     from .patient_data import purge_expired
@@ -139,6 +142,8 @@ def run_scheduled(*, now: dt.datetime | None = None) -> None:
     expire_requests(now=now)
     queue_due_reminders(now=now)
     run_daily(name=PURGE_JOB, job=purge_expired, now=now)
+    # Ended throttle windows (database store; Redis expires its own keys).
+    run_daily(name=THROTTLE_PURGE_JOB, job=purge_throttle_counters, now=now)
 
 
 def drain(*, worker_id: str | None = None, limit: int = 1000) -> int:

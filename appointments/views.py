@@ -20,15 +20,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 from wagtail.models import Site
 
 from pages.models import ClinicSettings
+from throttling.limits import Limit, client_address
 
-from . import booking
+from . import booking, online_limits
 from .availability import booking_settings, clinic_zone, find_slots
 from .ics import appointment_calendar, clinic_location, practitioner_feed
 from .models import Appointment, Practitioner, Service, hash_token
+from .online_booking import book_online, is_staff
 from .slots import by_local_day
-from .throttle import allow
 
 private = cache_control(private=True, no_store=True)
+# Attempts, successful or not, per client address: a bound on scripted form posts.
+BOOKING_ATTEMPTS = Limit("book-attempts", limit=20, seconds=3600)
 
 
 def _site(request):
@@ -242,7 +245,7 @@ def details(request):
     form = {"name": "", "email": "", "phone": "", "message": "", "consent": False}
     errors = {}
     alternatives = []
-    status = 200
+    status, retry_after = 200, 0
     if request.method == "GET":
         # A bookmark, the back button or an edited link can name a time that is past or gone:
         # say so before the patient types their details, not after.
@@ -255,18 +258,22 @@ def details(request):
     else:
         form = {key: request.POST.get(key, "") for key in ("name", "email", "phone", "message")}
         form["consent"] = request.POST.get("consent") == "yes"
-        if not allow(request, scope="book", limit=20, per_seconds=3600):
+        if not BOOKING_ATTEMPTS.hit(client_address(request)).allowed:
             errors = {"form": _("Too many booking attempts from here. Please wait a while or phone the clinic.")}
             status = 429
         else:
             try:
-                booked = booking.book(
+                booked = book_online(
+                    client=client_address(request),
+                    staff=is_staff(request.user),
                     service=service.slug,
                     practitioner=practitioner.slug if practitioner else None,
                     start=start,
                     site=_site(request),
                     **form,
                 )
+            except online_limits.LimitReached as refused:
+                errors, status, retry_after = {"form": refused.message}, 429, refused.retry_after
             except booking.SlotTaken as taken:
                 errors, alternatives, status = taken.errors, taken.alternatives, 409
             except booking.InvalidBooking as invalid:
@@ -274,7 +281,7 @@ def details(request):
             else:
                 return redirect(reverse("appointments:manage", args=[booked.manage_token]) + "?new=1")
     tz = clinic_zone(_site(request))
-    return render(
+    response = render(
         request,
         "appointments/details.html",
         _common(
@@ -293,6 +300,9 @@ def details(request):
         ),
         status=status,
     )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _appointment_for(token: str) -> Appointment:
@@ -371,7 +381,11 @@ def manage_move(request, token):
             errors, status = {"start": _("Choose one of the times listed.")}, 400
         else:
             try:
-                booking.reschedule(appointment=appointment, start=start, manage_token=token, site=site)
+                # The move is confirmed by email: it counts against the address's daily cap of booking emails.
+                with online_limits.counted(client=None, email=appointment.email, site=site):
+                    booking.reschedule(appointment=appointment, start=start, manage_token=token, site=site)
+            except online_limits.LimitReached as refused:
+                errors, status = {"form": refused.message}, 429
             except booking.SlotTaken as taken:
                 errors, alternatives, status = taken.errors, taken.alternatives, 409
             except booking.BookingError as invalid:

@@ -97,6 +97,13 @@ def authenticate(*, candidate: str, now: datetime.datetime) -> Grant | None:
     return None
 
 
+def authenticate_pass(*, candidate: str, now: datetime.datetime) -> Grant | None:
+    """A personal pass code only: a keyed digest, no argon2, so it stays cheap while the
+    site-wide limit refuses strangers (a pass is personal; guessing one is hopeless)."""
+    item = passes.check(candidate=candidate, now=now)
+    return Grant(kind="pass", ref=item.pk) if item is not None else None
+
+
 def grant(request, given: Grant) -> None:
     had_grant = SESSION_KEY in request.session
     # A new session key on every grant, so a session id planted before entry is worthless.

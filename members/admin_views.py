@@ -68,12 +68,14 @@ def password_context(now: datetime.datetime) -> dict:
 def index(request):
     now = timezone.now()
     user = request.user
+    site_limit = throttle.site_state()
     context = {
         "now": now,
         "members_url": members_url(request),
         "stats": stats.last_days(days=30),
         # Told here too: the admins' email goes nowhere without ADMIN_EMAILS, and reception gets the calls.
-        "site_refusing_minutes": math.ceil(throttle.site_refusing_for() / 60),
+        "site_limit": site_limit,
+        "site_refusing_minutes": math.ceil(site_limit["refusing_seconds"] / 60),
         "can_edit_policy": user.has_perm("members.change_memberspolicy"),
     }
     if user.has_perm("members.view_members_password"):

@@ -15,7 +15,9 @@ from django.views.decorators.http import require_POST
 from wagtail.images import get_image_model
 from wagtail.images.models import Filter
 
-from . import access, alerts, stats, throttle
+from throttling.limits import client_address
+
+from . import access, alerts, devices, passes, stats, throttle
 from .forms import GateForm
 from .http import make_private
 from .private_files import PRIVATE_PREFIX, is_members_file, is_private_name, normalise
@@ -63,39 +65,46 @@ def gate_response(request, *, form=None, status=403, next_url="", throttled=None
     return make_private(response)
 
 
-def _client(request) -> str:
-    address = throttle.client_address(
-        remote_addr=request.META.get("REMOTE_ADDR", ""),
-        forwarded_for=request.META.get("HTTP_X_FORWARDED_FOR", ""),
-        trusted_proxy_count=settings.TRUSTED_PROXY_COUNT,
-    )
-    return throttle.client_key(address)
-
-
 def enter(request):
     if request.method != "POST":
         return make_private(HttpResponseRedirect(members_home_url()))
     next_url = safe_next(request, request.POST.get("next", ""))
-    client = _client(request)
-    # The throttle comes first: a refused attempt costs a cache read, never a hash.
-    decision = throttle.check(client=client)
-    if not decision.allowed:
-        if decision.first_refusal:
-            stats.bump("throttled")
-        return gate_response(request, status=429, next_url=next_url, throttled=decision)
+    client, device = client_address(request), devices.known_device(request)
+    # The throttle comes first: a refused attempt costs a counter read, never a hash.
+    decision = throttle.check(client=client, device=device)
+    strangers_paused = not decision.allowed and decision.scope == "site"
+    if not decision.allowed and not strangers_paused:
+        return _throttled(request, decision, next_url)
     form = GateForm(request.POST)
     if not form.is_valid():
         return gate_response(request, form=form, status=400, next_url=next_url)
-    given = access.authenticate(candidate=form.cleaned_data["secret"], now=timezone.now())
+    secret = form.cleaned_data["secret"]
+    if strangers_paused:
+        # Only a personal pass (a keyed digest, no argon2) still opens the gate to a new device.
+        given = access.authenticate_pass(candidate=secret, now=timezone.now())
+        if given is None:
+            if passes.looks_like_code(secret):
+                throttle.record_failure(client=client)  # pass guessing stays limited per address
+            return _throttled(request, decision, next_url)
+    else:
+        given = access.authenticate(candidate=secret, now=timezone.now())
     if given is None:
-        if throttle.record_failure(client=client):
+        if throttle.record_failure(client=client, device=device):
             alerts.queue_site_wide_throttle_alert()
         stats.bump("failures")
         form.add_error("secret", _("That password or pass code did not work. Check it and try again."))
         return gate_response(request, form=form, status=403, next_url=next_url)
     access.grant(request, given)
     stats.bump("entries")
-    return make_private(HttpResponseRedirect(next_url))
+    response = HttpResponseRedirect(next_url)
+    devices.remember(request, response)
+    return make_private(response)
+
+
+def _throttled(request, decision, next_url):
+    if decision.first_refusal:
+        stats.bump("throttled")
+    return gate_response(request, status=429, next_url=next_url, throttled=decision)
 
 
 @require_POST

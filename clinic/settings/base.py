@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "pages",
     "members",
     "appointments",
+    "throttling",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -126,7 +127,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Caches: "default" holds throttle counters and sessions' helpers; "pages" holds
+# Caches: "default" holds sessions' helpers; "pages" holds
 # rendered public pages and is cleared wholesale on publish. With REDIS_URL every
 # worker shares both.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -148,7 +149,6 @@ else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
         "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
-        "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
@@ -303,6 +303,10 @@ LOGGING = {
     },
 }
 
+# Throttle counters (throttling/): one store every worker process and host shares. Redis where
+# configured, otherwise a database table; never one process's memory unless the store fails.
+THROTTLING = {"STORE": "redis", "CACHE_ALIAS": "throttle"} if REDIS_URL else {"STORE": "database"}
+
 # Client addresses: REMOTE_ADDR unless a trusted reverse proxy in front of us sets
 # X-Forwarded-For. The number of proxies we trust to append to that header:
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
@@ -330,7 +334,9 @@ MEMBERS_THROTTLE = {
     "CLIENT_WINDOW_SECONDS": 15 * 60,
     "SITE_FAILURES": int(os.environ.get("MEMBERS_SITE_FAILURES", "200")),
     "SITE_WINDOW_SECONDS": 10 * 60,
-    "CACHE_ALIAS": "throttle",
+    # A device that has entered before (signed cookie) may still try while the site-wide limit
+    # refuses strangers, for this long after its last entry.
+    "DEVICE_COOKIE_DAYS": 180,
 }
 MEMBERS_COLLECTION_NAME = "Members only"
 # The access check's snapshot of passwords and passes (members/access_state.py) is replaced by a
@@ -387,7 +393,7 @@ if REDIS_URL:
             "socket_connect_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.25")),
             "socket_timeout": float(os.environ.get("REDIS_TIMEOUT", "0.25")),
         }
-    # Throttle counters must never fail open: members/throttle.py catches the errors of this
+    # Throttle counters must never fail open: throttling/stores.py catches the errors of this
     # strict backend and keeps counting in process memory (see the README, "Brute force").
     CACHES["throttle"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -154,13 +154,15 @@ def test_command_prints_password_last_rotates_and_shows_status(members):
 
 
 @pytest.mark.django_db
-def test_the_screen_says_when_the_site_wide_limit_is_refusing_everyone(client, reception_user, members, settings):
+def test_the_screen_shows_the_site_wide_limit_and_who_still_gets_in(client, reception_user, members, settings):
     """The admins' alert email goes nowhere without ADMIN_EMAILS; reception must see it where they work."""
     from django.test import Client
 
     settings.MEMBERS_THROTTLE = {"SITE_FAILURES": 3}
     client.force_login(reception_user)
-    assert "refusing every password" not in client.get(INDEX).text
+    calm = " ".join(client.get(INDEX).text.split())
+    assert "New devices cannot enter" not in calm and "Not reached: everyone may try" in calm
+    assert "0 of 3 allowed in 10 minutes" in calm
     for i in range(3):
         enter(Client(REMOTE_ADDR=f"192.0.2.{i}"), "wrong-words-here-00")
     assert (
@@ -169,8 +171,11 @@ def test_the_screen_says_when_the_site_wide_limit_is_refusing_everyone(client, r
         ).status_code
         == 429
     )
-    screen = client.get(INDEX).text
-    assert "The members area is refusing every password right now." in screen and "more minute" in screen
+    screen = " ".join(client.get(INDEX).text.split())
+    assert "New devices cannot enter with the members password right now." in screen and "more minute" in screen
+    assert "Reached: refusing new devices" in screen and "3 of 3 allowed in 10 minutes" in screen
+    # The screen says who still gets in, so reception knows what to tell a patient on the phone.
+    assert "can still get in" in screen and "personal pass code" in screen
 
 
 @pytest.mark.django_db

@@ -282,7 +282,7 @@ def test_sitemap_search_and_listings_leak_no_article(client, members):
 
 @pytest.mark.django_db
 def test_gate_keeps_throttling_when_the_cache_server_is_down(client, members, settings):
-    from members import throttle
+    from throttling import stores
 
     settings.CACHES = {
         **settings.CACHES,
@@ -292,12 +292,12 @@ def test_gate_keeps_throttling_when_the_cache_server_is_down(client, members, se
             "OPTIONS": {"socket_connect_timeout": 0.2},
         },
     }
-    settings.MEMBERS_THROTTLE = {"CACHE_ALIAS": "dead"}
+    settings.THROTTLING = {"STORE": "redis", "CACHE_ALIAS": "dead"}
     passwords.current(now=datetime.datetime.now(datetime.UTC))
     try:
         statuses = [enter(client, "wrong-words-here-00").status_code for _ in range(11)]
     finally:
-        throttle._fallback.clear()
+        stores.fallback.clear()
     assert statuses == [403] * 10 + [429]
 
 
