@@ -176,6 +176,21 @@ def remove_bench_bookings(env: dict, *, python: str, root) -> int:
     return int(shell(RESET_SNIPPET.format(**BENCH_BOOKING), env, python=python, root=root))
 
 
+LIFT_LIMITS_SNIPPET = """
+from appointments.availability import booking_settings
+policy = booking_settings()
+policy.online_bookings_per_hour = 32767
+policy.save()
+print(policy.online_bookings_per_hour)
+"""
+
+
+def lift_online_limits(env: dict, *, python: str, root) -> None:
+    """The load runs book hundreds of times an hour from one address (each booking its own email);
+    the per-address cap for patients (booking settings) would refuse them."""
+    shell(LIFT_LIMITS_SNIPPET, env, python=python, root=root)
+
+
 def shell(snippet: str, env: dict, *, python: str, root) -> str:
     out = subprocess.run(
         [python, "manage.py", "shell", "-c", snippet], cwd=root, env=env, capture_output=True, text=True, check=True

@@ -27,7 +27,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from backends import BackendError, Backends, describe, ensure_database, from_environ, remove_bench_bookings  # noqa: E402
+from backends import (  # noqa: E402
+    BackendError,
+    Backends,
+    describe,
+    ensure_database,
+    from_environ,
+    lift_online_limits,
+    remove_bench_bookings,
+)
 from checks import end_of_run_checks, outcome, passed, report  # noqa: E402
 from common import (  # noqa: E402
     APP_PORT,
@@ -214,6 +222,7 @@ def bench_site(name: str):
     try:
         created = backends.database_url and ensure_database(backends.database_url)
         prepare_site(env)
+        lift_online_limits(env, python=PYTHON, root=ROOT)
         removed = 0 if backends.throwaway_sqlite else remove_bench_bookings(env, python=PYTHON, root=ROOT)
         site = Site(env, backends, describe(env, python=PYTHON, root=ROOT))
         notes = ["created" if created else "", f"{removed} bookings of an earlier run removed" if removed else ""]

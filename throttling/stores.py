@@ -197,7 +197,7 @@ class FailSafeStore:
     def _call(self, method: str, name: str, **kwargs):
         try:
             return getattr(self.store, method)(name, **kwargs)
-        except (DatabaseError, OSError, ConnectionError, TimeoutError, ValueError, TypeError) as error:
+        except (DatabaseError, OSError) as error:  # OSError: connection refused, timeouts
             self._warn(method, error)
         except Exception as error:  # redis-py's own errors (Redis down, read-only replica, ...)
             if not type(error).__module__.startswith("redis"):
