@@ -4,6 +4,7 @@ import mimetypes
 from io import BytesIO
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -151,7 +152,7 @@ def private_file(request, name: str):
     try:
         path = safe_join(settings.MEDIA_ROOT, stored)
         handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
-    except (OSError, ValueError) as error:  # missing, a folder, or outside MEDIA_ROOT
+    except (OSError, ValueError, SuspiciousFileOperation) as error:  # missing, a folder, outside MEDIA_ROOT
         raise Http404 from error
     content_type, _encoding = mimetypes.guess_type(stored)
     response = FileResponse(handle, content_type=content_type or "application/octet-stream")

@@ -266,3 +266,14 @@ def test_wagtails_document_address_by_other_spellings_gives_nothing_away(members
         assert response.status_code in (403, 404), url
         assert b"members handout" not in b"".join(getattr(response, "streaming_content", [response.content])), url
     assert password_client().get(canonical).status_code == 200
+
+
+@pytest.mark.django_db
+def test_staff_need_their_second_factor_for_members_files_where_it_is_required(members_image, reception_user, settings):
+    rendition = members_image.get_rendition("max-165x165")
+    staff = Client()
+    staff.force_login(reception_user)  # password only, no authenticator code yet
+    assert staff.get(rendition.url).status_code == 200
+    settings.STAFF_2FA_REQUIRED = True
+    assert staff.get(rendition.url).status_code == 403
+    assert staff.get(members_image.file.url).status_code == 403
