@@ -143,7 +143,11 @@ class BookingIn(Schema):
         ..., description="ISO 8601 with offset, one of the offered slot starts", examples=["2027-01-12T10:00:00+00:00"]
     )
     practitioner: str | None = Field(
-        None, max_length=60, pattern=ONE_LINE, description="A practitioner's slug; empty or 'anyone' for anyone"
+        None,
+        max_length=60,
+        pattern=ONE_LINE,
+        description="A practitioner's slug; empty or 'anyone' for anyone",
+        examples=["anyone"],
     )
     name: str = Field(..., min_length=1, max_length=booking.MAX_NAME, pattern=SOME_TEXT, examples=["Pat Patient"])
     email: Annotated[str, AfterValidator(_email)] = Field(
