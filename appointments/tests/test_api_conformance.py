@@ -109,9 +109,12 @@ def test_redocly_lint_passes(tmp_path):
         timeout=120,
         check=False,
     )
-    if result.returncode != 0 and "ENOTFOUND" in result.stderr + result.stdout:
-        pytest.skip("npx could not fetch @redocly/cli (offline, not cached)")
-    assert result.returncode == 0, result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    if result.returncode != 0 and any(
+        code in output for code in ("ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ETIMEDOUT")
+    ):
+        pytest.skip("npx could not fetch @redocly/cli (offline and not in npm's cache)")
+    assert result.returncode == 0, output
     assert time.monotonic() - started < 120
 
 
