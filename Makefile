@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 WORKERS ?= 2
 MANAGE := $(BIN)/python manage.py
+# Pinned like requirements/*.txt; appointments/tests/test_api_conformance.py runs the same version.
+REDOCLY_VERSION := 2.77.0
 
 .PHONY: run serve test test-python lint bench load soak lock install install-test worker clean help
 
@@ -12,7 +14,7 @@ help:
 	@echo "make run    - install, migrate, load demo content and serve http://127.0.0.1:$(PORT) (development)"
 	@echo "make serve  - the same site as production runs it (gunicorn, DEBUG off, compressed static files)"
 	@echo "make test   - lint, checks and the whole test suite, browser tests included"
-	@echo "make lint   - ruff, pip-audit and bandit"
+	@echo "make lint   - ruff, pip-audit, bandit and redocly's lint of the API document"
 	@echo "make bench  - benchmarks (figures printed and written to docs/benchmarks.md)"
 	@echo "make lock   - re-pin requirements/*.txt from requirements/*.in"
 
@@ -69,6 +71,9 @@ lint: install-test
 	$(BIN)/ruff format --check .
 	$(BIN)/pip-audit --strict --progress-spinner off -r requirements/base.txt -r requirements/test.txt
 	$(BIN)/bandit -q -c pyproject.toml -r clinic pages members appointments staff_security ops deploy
+	@mkdir -p var
+	DJANGO_SETTINGS_MODULE=clinic.settings.test $(MANAGE) export_openapi_schema --api appointments.api.api --output var/openapi.json
+	npx --yes @redocly/cli@$(REDOCLY_VERSION) lint var/openapi.json
 
 bench: install-test
 	$(BIN)/python bench/run.py

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated, Literal
 
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.decorators import decorate_view
+from ninja.errors import ValidationError
 from ninja.throttling import BaseThrottle
+from pydantic import AfterValidator, BeforeValidator
 from wagtail.models import Site
 
 from throttling.limits import Limit, client_address
@@ -46,11 +51,21 @@ docs_csp = csp_update({"style-src": [UNSAFE_INLINE], "img-src": ["data:"]})
 api = NinjaAPI(
     title="Clinic appointments API",
     version="1",
-    description="Services, free times and online booking. Times are ISO 8601 with the clinic's UTC offset.",
+    description=(
+        "Services, free times and online booking. Times are ISO 8601 with the clinic's UTC offset.\n\n"
+        "Every error answers with `detail` (one sentence) and `errors` (a message per field): "
+        "422 when the request does not match this schema, 400 when the clinic's rules refuse it "
+        "(an unknown service or practitioner, a time that is not offered), 409 when the time was "
+        "just taken, 415 when the body is not JSON, 429 when a limit is reached."
+    ),
     urls_namespace="api-v1",
     docs_decorator=docs_csp,
     throttle=[ClientThrottle("read", "APPOINTMENTS_API_READS_PER_MINUTE", 120)],
+    # Relative: the document describes the site that serves it, whatever its host name.
+    servers=[{"url": "/", "description": "This site"}],
 )
+# Every operation is public; say so, rather than leave clients guessing about authentication.
+PUBLIC = {"security": []}
 
 
 class ServiceOut(Schema):
@@ -72,15 +87,17 @@ class AvailabilityOut(Schema):
 
 
 class AvailabilityQuery(Schema):
-    service: str = Field(..., max_length=60)
+    service: str = Field(..., min_length=1, max_length=60)
     from_: dt.date = Field(..., alias="from")
     to: dt.date
     practitioner: str | None = Field(None, max_length=60)
 
 
 class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, str] = {}
+    """The one shape of every error: also 422 (schema) and 429 (limits), so clients read one thing."""
+
+    detail: str = Field(description="What went wrong, in one sentence")
+    errors: dict[str, str] = Field({}, description="A message per field name, when a field is at fault")
 
 
 class TakenOut(Schema):
@@ -89,15 +106,62 @@ class TakenOut(Schema):
     alternatives: list[SlotOut] = []
 
 
+# The schema states what booking.clean_details() accepts, and pydantic enforces the same, so a
+# request the document allows is never refused for its form (schemathesis checks both ways).
+ONE_LINE = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
+# At least one visible character: the booking service strips spaces and refuses an empty name.
+SOME_TEXT = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*[^\s\x00-\x1f\x7f-\x9f\u2028\u2029][^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
+# Line breaks (LF or CRLF) but no other control characters.
+LINES = r"^(?:[^\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]|\r\n)*$"
+# Empty, or 5 to 30 of digits, spaces and + ( ) - . that neither start nor end with a space.
+PHONE = r"^(?:[0-9+().-][0-9+(). -]{3,28}[0-9+().-])?$"
+
+
+def _email(value: str) -> str:
+    if value != value.strip():
+        raise ValueError(_("Enter a valid email address."))
+    try:
+        validate_email(value)
+    except DjangoValidationError:
+        raise ValueError(_("Enter a valid email address.")) from None
+    return value
+
+
+def _json_boolean(value):
+    # JSON true only: pydantic would take 1 for True, which the schema (a boolean) does not allow.
+    if not isinstance(value, bool):
+        raise ValueError(_("Tick the box to let the clinic store your details, or phone us instead."))
+    return value
+
+
 class BookingIn(Schema):
-    service: str = Field(..., max_length=60)
-    start: dt.datetime = Field(..., description="ISO 8601 with offset, one of the offered slot starts")
-    practitioner: str | None = Field(None, max_length=60)
-    name: str = Field(..., max_length=100)
-    email: str = Field(..., max_length=254)
-    phone: str = Field("", max_length=30)
-    message: str = Field("", max_length=500)
-    consent: bool = Field(..., description="Consent to the clinic storing these details; must be true")
+    service: str = Field(
+        ...,
+        min_length=1,
+        max_length=60,
+        pattern=SOME_TEXT,
+        description="A service's slug",
+        examples=["initial-evaluation"],
+    )
+    start: dt.datetime = Field(
+        ..., description="ISO 8601 with offset, one of the offered slot starts", examples=["2027-01-12T10:00:00+00:00"]
+    )
+    practitioner: str | None = Field(
+        None,
+        max_length=60,
+        pattern=ONE_LINE,
+        description="A practitioner's slug; empty or 'anyone' for anyone",
+        examples=["anyone"],
+    )
+    name: str = Field(..., min_length=1, max_length=booking.MAX_NAME, pattern=SOME_TEXT, examples=["Pat Patient"])
+    email: Annotated[str, AfterValidator(_email)] = Field(
+        ..., max_length=booking.MAX_EMAIL, json_schema_extra={"format": "email"}, examples=["pat@example.org"]
+    )
+    phone: str = Field("", max_length=booking.MAX_PHONE, pattern=PHONE, examples=["+44 20 7946 0001"])
+    message: str = Field("", max_length=booking.MAX_MESSAGE, pattern=LINES)
+    consent: Annotated[Literal[True], BeforeValidator(_json_boolean)] = Field(
+        ..., description="Consent to the clinic storing these details; must be true"
+    )
 
 
 class BookingOut(Schema):
@@ -107,6 +171,18 @@ class BookingOut(Schema):
     start: str
     end: str
     practitioner: str
+
+
+@api.exception_handler(ValidationError)
+def invalid_request(request, exc: ValidationError):
+    """422 in the shape of ErrorOut (ninja's default is a list under `detail`, which the schema never said)."""
+    errors: dict[str, str] = {}
+    for error in exc.errors:
+        # ("body", "data", "email") -> "email"; a body that is missing altogether -> "body".
+        where = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "data")]
+        field = ".".join(where) or "body"
+        errors.setdefault(field, str(error.get("msg", _("Invalid value."))).removeprefix("Value error, "))
+    return api.create_response(request, {"detail": _("Invalid request."), "errors": errors}, status=422)
 
 
 def _site(request):
@@ -121,7 +197,7 @@ def _slot_out(slot, tz):
     }
 
 
-@api.get("/services", response=list[ServiceOut], tags=["booking"])
+@api.get("/services", response={200: list[ServiceOut], 429: ErrorOut}, tags=["booking"], openapi_extra=PUBLIC)
 def services(request):
     rows = Service.objects.filter(active=True).prefetch_related("practitioners")
     return [
@@ -136,7 +212,12 @@ def services(request):
     ]
 
 
-@api.get("/availability", response={200: AvailabilityOut, 400: ErrorOut}, tags=["booking"])
+@api.get(
+    "/availability",
+    response={200: AvailabilityOut, frozenset({400, 422, 429}): ErrorOut},
+    tags=["booking"],
+    openapi_extra=PUBLIC,
+)
 def availability(request, filters: Query[AvailabilityQuery]):
     try:
         service = booking.resolve_service(filters.service)
@@ -163,8 +244,9 @@ def availability(request, filters: Query[AvailabilityQuery]):
 
 @api.post(
     "/bookings",
-    response={201: BookingOut, 400: ErrorOut, 403: ErrorOut, 409: TakenOut, 415: ErrorOut, 429: ErrorOut},
+    response={201: BookingOut, 409: TakenOut, frozenset({400, 403, 415, 422, 429}): ErrorOut},
     tags=["booking"],
+    openapi_extra=PUBLIC,
     throttle=[ClientThrottle("book", "APPOINTMENTS_API_BOOKINGS_PER_MINUTE", 10)],
 )
 @decorate_view(json_from_this_site)

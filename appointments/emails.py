@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -22,6 +21,7 @@ from pages.models import ClinicSettings
 
 from .availability import booking_settings, clinic_zone
 from .ics import appointment_calendar, clinic_location
+from .mail import ClinicEmail
 from .models import Appointment
 
 REDACTED = "[sent]"  # noqa: S105 - a marker, not a secret
@@ -53,7 +53,7 @@ def _subject(kind: str, appointment: Appointment, clinic_name: str) -> str:
     return " ".join(f"{subjects[kind]} – {clinic_name} ({appointment.reference})".split())
 
 
-def _patient_message(appointment: Appointment, kind: str, manage_token: str = "") -> EmailMessage:  # nosec B107
+def _patient_message(appointment: Appointment, kind: str, manage_token: str = "") -> ClinicEmail:  # nosec B107
     clinic = _clinic()
     tz = clinic_zone()
     with timezone.override(tz), translation.override(settings.LANGUAGE_CODE):
@@ -69,7 +69,7 @@ def _patient_message(appointment: Appointment, kind: str, manage_token: str = ""
             },
         )
         subject = _subject(kind, appointment, clinic.name)
-    message = EmailMessage(
+    message = ClinicEmail(
         subject=subject, body=body, to=[appointment.email], reply_to=[clinic.email] if clinic.email else None
     )
     if kind != "reminder":
@@ -139,13 +139,13 @@ def send_clinic_email(*, appointment_id: int) -> str:
         )
     kind = _("Request") if appointment.status == Appointment.Status.PENDING else _("Booking")
     subject = " ".join(f"{kind} {appointment.reference}: {appointment.service.name}".split())
-    EmailMessage(subject=subject, body=body, to=[to]).send()
+    ClinicEmail(subject=subject, body=body, to=[to]).send()
     return "sent"
 
 
 @task(backend="outbox", queue_name="email")
 def send_plain_email(*, subject: str, body: str, to: list[str], reply_to: list[str] | None = None) -> str:
-    EmailMessage(subject=" ".join(subject.split()), body=body, to=to, reply_to=reply_to or None).send()
+    ClinicEmail(subject=" ".join(subject.split()), body=body, to=to, reply_to=reply_to or None).send()
     return "sent"
 
 

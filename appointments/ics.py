@@ -73,7 +73,8 @@ def practitioner_feed(appointments: Iterable[Appointment], *, name: str) -> byte
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", name)
+    # An X- property has no known type: say it is TEXT, or commas and semicolons go out unescaped.
+    calendar.add("x-wr-calname", vText(name))
     for appointment in appointments:
         calendar.add_component(_event(appointment, clinic_name="", for_staff=True))
     return calendar.to_ical()

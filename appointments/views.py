@@ -434,7 +434,7 @@ def appointment_ics(request, token):
         appointment_calendar(
             appointment, clinic_name=clinic.name, organizer=clinic.email, location=clinic_location(clinic)
         ),
-        content_type="text/calendar",
+        content_type="text/calendar; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
     return response

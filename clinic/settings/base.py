@@ -243,6 +243,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 10
+# Date headers in the clinic's zone with its real offset; UTC would be written "-0000", "zone unknown".
+EMAIL_USE_LOCALTIME = True
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "clinic@example.com")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = [("Clinic admin", addr) for addr in env_list("ADMIN_EMAILS")]
