@@ -91,8 +91,11 @@ def test_422_arrives_as_documented(client):
     assert answer["errors"]["email"] == "Enter a valid email address."
     assert all(isinstance(message, str) and message for message in answer["errors"].values())
     assert Appointment.objects.count() == 0
-    missing = client.post("/api/v1/bookings", data="", content_type="application/json")
-    assert missing.status_code in (400, 422) and isinstance(missing.json()["detail"], str)
+    missing = client.post("/api/v1/bookings", data="{}", content_type="application/json")
+    assert missing.status_code == 422 and isinstance(missing.json()["detail"], str)
+    # An empty body carries no Content-Type at all: the JSON-only guard answers before parsing.
+    empty = client.post("/api/v1/bookings", data="", content_type="application/json")
+    assert empty.status_code == 415 and isinstance(empty.json()["detail"], str)
 
 
 def test_redocly_lint_passes(tmp_path):

@@ -89,7 +89,7 @@ def test_the_api_accepts_json_from_its_own_pages_and_from_non_browsers(client, c
 
 def test_an_address_books_at_most_five_times_an_hour_and_is_told_how_to_phone(client, clinic_with_phone, frozen):
     emails = [f"p{i}@example.org" for i in range(7)]
-    assert api_book(client, STARTS[0], email="not-an-address").status_code == 400  # a refusal does not count
+    assert api_book(client, STARTS[0], email="not-an-address").status_code == 422  # a refusal does not count
     codes = [api_book(client, start, email=emails[i]).status_code for i, start in enumerate(STARTS[:6])]
     assert codes == [201] * 5 + [429]
     refused = api_book(client, STARTS[6], email=emails[6])
