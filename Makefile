@@ -67,7 +67,7 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pip-audit --strict --progress-spinner off -r requirements/base.txt -r requirements/test.txt
-	$(BIN)/bandit -q -c pyproject.toml -r clinic pages members appointments staff_security ops deploy
+	$(BIN)/bandit -q -c pyproject.toml -r clinic caching pages members appointments staff_security ops deploy
 
 bench: install-test
 	$(BIN)/python bench/run.py

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
+from caching.entries import lookup_or_build
+
 from . import access_state, passes, passwords
 
 SESSION_KEY = "members_grant"
@@ -130,15 +132,13 @@ def session_closes_at(session) -> datetime.datetime | None:
 def is_members_page(page) -> bool:
     """Is this page a members area or anywhere below one?
 
-    Other page types are kept per tree path in the page cache (clinic.page_cache), which every
-    page move or delete, and the creation of a members area, purges at once (pages/signals.py)."""
-    from clinic.page_cache import remember
-
+    Other page types are kept per tree path in the page cache (caching.entries), which every
+    page move or delete, and the creation of a members area, purges at once (pages/receivers.py)."""
     from .models import MembersPageMixin
 
     if isinstance(page, MembersPageMixin):
         return True  # by its type: no query (any other type is checked by where it is)
-    return remember(f"members-page:{page.path}", lambda: _is_members_page(page))
+    return lookup_or_build(f"members-page:{page.path}", lambda: _is_members_page(page))
 
 
 def _is_members_page(page) -> bool:

@@ -18,14 +18,14 @@ snapshots also expire after MEMBERS_ACCESS_CACHE_SECONDS (a bound, not the mecha
 """
 
 import datetime
-import secrets
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import transaction
 
-VERSION_KEY = "members-access:version"
+from caching.tokens import access_version
+
+VERSION_KEY = access_version.key
 PASSWORDS_KEY = "members-access:passwords"
 CARD_KEY = "members-access:card:{}"  # one patient pass
 
@@ -38,27 +38,16 @@ def _timeout() -> int:
     return settings.MEMBERS_ACCESS_CACHE_SECONDS
 
 
-def _bump() -> None:
-    _cache().set(VERSION_KEY, secrets.token_hex(8), None)
-
-
 def invalidate() -> None:
-    """Call after changing a password generation, a pass or the policy.
-
-    Now, so this process and any request after it sees the change; and again after commit, so a
-    snapshot another request built from the database before the commit cannot outlive it.
-    """
-    _bump()
-    transaction.on_commit(_bump)
+    """Call after changing a password generation, a pass or the policy (caching.tokens)."""
+    access_version.replace_now_and_on_commit()
 
 
 def _version(found: dict) -> str:
     """The current version; "" when the cache cannot say (an outage): then nothing is cached."""
     version = found.get(VERSION_KEY)
     if version is None:
-        cache = _cache()
-        cache.add(VERSION_KEY, secrets.token_hex(8), None)
-        version = cache.get(VERSION_KEY) or ""
+        version = access_version.current() or ""
     return version
 
 

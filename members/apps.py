@@ -11,10 +11,11 @@ class MembersConfig(AppConfig):
         from wagtail.documents import get_document_model
         from wagtail.images import get_image_model
 
-        from . import signals  # noqa: F401 - connects the cache purges
+        from . import receivers
         from .protected_media import move_to_private_storage
         from .setup import ensure_all
 
+        receivers.declare()
         post_migrate.connect(ensure_all, sender=self, dispatch_uid="members-setup")
 
         def protect(sender, instance, **kwargs):

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "pages",
     "members",
     "appointments",
+    "caching",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -64,9 +65,9 @@ MIDDLEWARE = [
     # The page cache sits outermost so a hit skips sessions, database and templates;
     # the headers below were applied when the page was stored. Stored pages are kept per
     # page cache generation, read first (see the middleware).
-    "clinic.middleware.PageCacheGenerationMiddleware",
-    "clinic.middleware.PageCacheUpdateMiddleware",
-    "clinic.middleware.PageCacheFetchMiddleware",
+    "caching.middleware.PageCacheGenerationMiddleware",
+    "caching.middleware.PageCacheUpdateMiddleware",
+    "caching.middleware.PageCacheFetchMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -5,7 +5,7 @@ stored page (about a millisecond here); this wrapper replays the last answer Dja
 same request in a few microseconds. It decides nothing on its own:
 
 - The request must pass the page cache's own rule (`page_cache_allows`, shared with
-  clinic/middleware.py), with a stricter query rule: any query string at all goes to Django.
+  caching/middleware.py), with a stricter query rule: any query string at all goes to Django.
 - An entry is filled only from a GET response Django produced for the same key and marked as
   stored in the page cache: 200, `X-Page-Cache`, `Cache-Control: public`, no Set-Cookie, no
   Vary but Accept-Encoding. The key holds the raw Host, port and scheme inputs, so a Host that
@@ -20,11 +20,12 @@ or identity as that client asked, with `X-Page-Cache: hit`, the `Age` Django's o
 carry and a fresh X-Request-ID. Reusing gzip bytes for a second is safe from BREACH: these
 pages hold no secret and reflect no input (query strings never get here).
 
-Granted members pages have their own fast path (members/fastpath.py); it shares only
+Granted members pages have their own replay (caching/members_replay.py); it shares only
 `RequestLocation` with this one.
 """
 
 import re
+import secrets
 import threading
 import time
 import weakref
@@ -36,8 +37,7 @@ from django.http.cookie import parse_cookie
 from django.middleware.gzip import re_accepts_gzip
 from django.utils.http import parse_http_date_safe
 
-from clinic.logging import choose_request_id
-from clinic.middleware import page_cache_allows
+from .middleware import page_cache_allows
 
 _instances: "weakref.WeakSet[FastPath]" = weakref.WeakSet()
 # Django's own pattern, compiled here: the lazy object costs microseconds per call.
@@ -55,9 +55,14 @@ def clear_local() -> None:
         instance.clear()
 
 
-def with_fast_path(app):
+def with_fast_path(app, *, choose_request_id):
     """`app` behind the fast path, or `app` itself when FASTPATH_SECONDS is 0."""
-    return FastPath(app) if settings.FASTPATH_SECONDS > 0 else app
+    return FastPath(app, choose_request_id=choose_request_id) if settings.FASTPATH_SECONDS > 0 else app
+
+
+def fresh_request_id(*, offered: str | None, trust_proxy: bool) -> str:
+    """The default when the project passes no chooser of its own (clinic.logging has one)."""
+    return secrets.token_hex(16)
 
 
 @dataclass(slots=True)
@@ -109,8 +114,18 @@ class RequestLocation:
 
 
 class FastPath:
-    def __init__(self, app, *, seconds=None, max_entries=None, max_bytes=None, clock=time.monotonic):
+    def __init__(
+        self,
+        app,
+        *,
+        seconds=None,
+        max_entries=None,
+        max_bytes=None,
+        clock=time.monotonic,
+        choose_request_id=fresh_request_id,
+    ):
         self.app = app
+        self.choose_request_id = choose_request_id
         self.seconds = settings.FASTPATH_SECONDS if seconds is None else seconds
         self.max_entries = settings.FASTPATH_MAX_ENTRIES if max_entries is None else max_entries
         self.max_bytes = settings.FASTPATH_MAX_BYTES if max_bytes is None else max_bytes
@@ -170,7 +185,7 @@ class FastPath:
         if entry.max_age is not None and entry.expires_ts is not None:
             # The same estimate as Django's FetchFromCacheMiddleware on a page-cache hit.
             headers.append(("Age", str(max(0, entry.max_age - (entry.expires_ts - int(time.time()))))))
-        request_id = choose_request_id(offered=environ.get("HTTP_X_REQUEST_ID"), trust_proxy=self.trust_proxy)
+        request_id = self.choose_request_id(offered=environ.get("HTTP_X_REQUEST_ID"), trust_proxy=self.trust_proxy)
         headers.append(("X-Request-ID", request_id))
         start_response(entry.status, headers)
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [entry.body]
