@@ -6,8 +6,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import patch_cache_control
 
-from .booking import CONTROL
+from .plain_mail import send_plain_email
 from .throttle import allow
+from .validators import CONTROL
 
 HONEYPOT = "website"  # a field people never see; bots fill it in
 MAX_FIELD = 5000
@@ -54,8 +55,6 @@ def serve_contact_page(page, request, *args, **kwargs):
 
 
 def queue_submission_email(page, form) -> None:
-    from .emails import send_plain_email
-
     addresses = [x.strip() for x in page.to_address.split(",") if x.strip()]
     if not addresses:
         return

@@ -25,6 +25,9 @@ from django.core.cache import caches
 
 from caching.tokens import access_version
 
+from . import passwords
+from .access_models import PatientPass, SharedPassword
+
 VERSION_KEY = access_version.key
 PASSWORDS_KEY = "members-access:passwords"
 CARD_KEY = "members-access:card:{}"  # one patient pass
@@ -121,9 +124,6 @@ def _lifetime() -> datetime.timedelta:
 
 
 def _password_snapshot(*, version: str, now: datetime.datetime) -> PasswordSnapshot:
-    from . import passwords
-    from .models import SharedPassword
-
     head, policy = passwords.current_and_policy(now=now)  # rotates first if due
     older = SharedPassword.objects.filter(replaced_at__isnull=False, grace_until__gt=now)
     return PasswordSnapshot(
@@ -141,8 +141,6 @@ def pass_grants_access(*, pass_id: int, now: datetime.datetime) -> bool:
 
 def pass_access_until(*, pass_id: int, now: datetime.datetime) -> datetime.datetime | None:
     """Until when this patient pass opens the members area (None: it does not now)."""
-    from .models import PatientPass
-
     key = CARD_KEY.format(pass_id)
     found = _cache().get_many([VERSION_KEY, key])
     snapshot = found.get(key)

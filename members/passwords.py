@@ -18,8 +18,9 @@ from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from . import access_state
-from .models import MembersPolicy, SharedPassword
+from caching.tokens import access_version
+
+from .access_models import MembersPolicy, PatientPass, SharedPassword
 
 WORDS_FILE = Path(__file__).resolve().parent / "data" / "words.txt"
 
@@ -172,7 +173,7 @@ def rotate(
             grace_until=grace_until
         )
         new = SharedPassword.objects.create(generation=row.generation + 1, **values)
-        access_state.invalidate()  # the updates above send no signal; every process must see them
+        access_version.replace_now_and_on_commit()  # the updates above send no signal; every process must see them
     return Rotation(new, rotated=True)
 
 
@@ -203,16 +204,8 @@ def check(*, candidate: str, now: datetime.datetime) -> SharedPassword | None:
     return match
 
 
-def generation_grants_access(*, generation: int, now: datetime.datetime) -> bool:
-    """Does a grant from this generation still open the area? From the shared snapshot (see
-    access_state), rebuilt from the database after any change."""
-    return access_state.generation_grants_access(generation=generation, now=now)
-
-
 def reencrypt_all() -> int:
     """Re-encrypt every stored copy under the newest key; returns how many were rewritten."""
-    from .models import PatientPass
-
     count = 0
     with transaction.atomic():
         for row in SharedPassword.objects.select_for_update():

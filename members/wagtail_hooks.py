@@ -11,6 +11,7 @@ from wagtail.admin.menu import MenuItem
 
 from . import access
 from .http import make_private
+from .models import is_members_page
 from .protected_media import in_members_collection
 
 STAFF_PERMISSIONS = ("view_members_password", "rotate_members_password", "manage_passes")
@@ -18,7 +19,7 @@ STAFF_PERMISSIONS = ("view_members_password", "rotate_members_password", "manage
 
 @hooks.register("before_serve_page")
 def guard_members_pages(page, request, serve_args, serve_kwargs):
-    if access.is_members_page(page) and not access.may_see(request):
+    if is_members_page(page) and not access.may_see(request):
         from .views import gate_response
 
         return gate_response(request, next_url=request.path)

@@ -29,6 +29,7 @@ from caching.entries import keep, lookup, lookup_or_build, own_copy
 
 from .blocks import ArticleStreamBlock, NoticeStreamBlock
 from .fragments import is_preview
+from .structured_data import medical_clinic, medical_web_page
 
 WEEKDAYS = [
     (0, _("Monday")),
@@ -230,8 +231,6 @@ class HomePage(CachedViewRestrictionsMixin, Page):
         return result
 
     def get_context(self, request, *args, **kwargs):
-        from .structured_data import medical_clinic
-
         context = super().get_context(request, *args, **kwargs)
         # Lazy: built only when the cached head fragment is missing.
         context["structured_data"] = SimpleLazyObject(
@@ -280,8 +279,6 @@ class ConditionPage(CachedViewRestrictionsMixin, Page):
         return self.search_description or self.summary
 
     def get_context(self, request, *args, **kwargs):
-        from .structured_data import medical_web_page
-
         context = super().get_context(request, *args, **kwargs)
         context["structured_data"] = SimpleLazyObject(
             lambda: [medical_web_page(self, ClinicSettings.for_request(request), self.get_full_url(request))]

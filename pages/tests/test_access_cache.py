@@ -13,7 +13,7 @@ from wagtail.models import Page, PageViewRestriction
 from caching import entries
 from caching.purge import purge_page_cache
 from caching.tokens import page_generation
-from members import access
+from members.models import is_members_page
 from pages.models import ConditionPage
 
 UNCACHED = "/sciatica/?fresh=1"
@@ -71,10 +71,10 @@ def test_a_groups_restriction_whose_groups_change_is_purged(client, demo_content
 def test_a_page_moved_under_the_members_area_is_gated_at_once(client, demo_content):
     warm(client)
     page = Page.objects.get(slug="sciatica")
-    assert not access.is_members_page(page)
+    assert not is_members_page(page)
     page.move(Page.objects.get(slug="members"), pos="last-child")
     moved = Page.objects.get(pk=page.pk)
-    assert access.is_members_page(moved)
+    assert is_members_page(moved)
     old_address = client.get(UNCACHED)  # Wagtail's redirect to the new address, not the article
     assert old_address.status_code == 301 and old_address["Location"] == "/members/sciatica/"
     gated = client.get("/members/sciatica/?fresh=1")
