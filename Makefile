@@ -12,7 +12,7 @@ help:
 	@echo "make run    - install, migrate, load demo content and serve http://127.0.0.1:$(PORT) (development)"
 	@echo "make serve  - the same site as production runs it (gunicorn, DEBUG off, compressed static files)"
 	@echo "make test   - lint, checks and the whole test suite, browser tests included"
-	@echo "make lint   - ruff, pip-audit and bandit"
+	@echo "make lint   - ruff, the import contract (lint-imports), pip-audit and bandit"
 	@echo "make bench  - benchmarks (figures printed and written to docs/benchmarks.md)"
 	@echo "make lock   - re-pin requirements/*.txt from requirements/*.in"
 
@@ -55,6 +55,7 @@ serve: install
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	DJANGO_SETTINGS_MODULE=clinic.settings.test $(BIN)/python manage.py check
 	DJANGO_SETTINGS_MODULE=clinic.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) test-python
@@ -66,6 +67,7 @@ test-python: install-test
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/pip-audit --strict --progress-spinner off -r requirements/base.txt -r requirements/test.txt
 	$(BIN)/bandit -q -c pyproject.toml -r clinic caching pages members appointments staff_security ops deploy
 
