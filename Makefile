@@ -36,6 +36,7 @@ run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo_content
+	$(MANAGE) purge_page_cache
 	$(MANAGE) ensure_dev_admin
 	@echo "Members area: http://127.0.0.1:$(PORT)/members/  password: $$($(MANAGE) members_password 2>/dev/null | tail -n 1)"
 	@echo "Serving http://127.0.0.1:$(PORT)/  (the sciatica article: http://127.0.0.1:$(PORT)/sciatica/)"

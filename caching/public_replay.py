@@ -10,9 +10,11 @@ same request in a few microseconds. It decides nothing on its own:
   stored in the page cache: 200, `X-Page-Cache`, `Cache-Control: public`, no Set-Cookie, no
   Vary but Accept-Encoding. The key holds the raw Host, port and scheme inputs, so a Host that
   Django refuses (400) can neither fill an entry nor read one.
-- Entries live FASTPATH_SECONDS (default 1 s) from the start of the request that filled them: a
-  publish purges the shared page cache, and every process shows it within that bound with no
-  per-request network call. A purge in this process (`clear_local`) drops its entries at once.
+- Entries live FASTPATH_SECONDS (default 1 s) from the start of the request that filled them. A
+  purge in this process (`clear_local`) drops its entries at once; with the shared file cache (no
+  Redis) every request also stats the page generation's file, so a purge by any process drops
+  them at once too. With Redis, a publish shows on every process within FASTPATH_SECONDS, with no
+  per-request network call.
 - Memory is capped per process (FASTPATH_MAX_ENTRIES, FASTPATH_MAX_BYTES); the oldest go first.
 
 A hit replays the status, headers (CSP, HSTS, every security header) and bytes Django sent, gzip
@@ -32,12 +34,16 @@ import weakref
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.filebased import FileBasedCache
 from django.core.handlers.wsgi import get_path_info
 from django.http.cookie import parse_cookie
 from django.middleware.gzip import re_accepts_gzip
 from django.utils.http import parse_http_date_safe
 
 from .middleware import page_cache_allows
+from .stamps import VersionReader
+from .tokens import page_generation
 
 _instances: "weakref.WeakSet[FastPath]" = weakref.WeakSet()
 # Django's own pattern, compiled here: the lazy object costs microseconds per call.
@@ -136,6 +142,12 @@ class FastPath:
         self._bytes = 0
         self._generation = 0
         self._lock = threading.Lock()
+        # With the shared file cache (no Redis) the page generation is one file: a stat() a
+        # request tells whether any process purged, so a publish shows at once everywhere. With
+        # Redis that would be a round trip a request; there FASTPATH_SECONDS is the bound.
+        cache = caches[settings.PAGE_CACHE_ALIAS]
+        self._read_stamp = VersionReader(cache, page_generation.key) if isinstance(cache, FileBasedCache) else None
+        self._stamp = None
         _instances.add(self)
 
     def __call__(self, environ, start_response):
@@ -144,13 +156,29 @@ class FastPath:
         key = self.request_key(environ)
         if key is None:
             return self.app(environ, start_response)
+        generation = self._generation  # before the stamp: a purge seen meanwhile drops this fill
+        if self._read_stamp is not None and not self._stamp_is_current():
+            return self.app(environ, start_response)
         now = self.clock()
         entry = self._entries.get(key)
         if entry is not None and now < entry.expires_at:
             return self._replay(entry, environ, start_response)
         if environ.get("REQUEST_METHOD") != "GET":
             return self.app(environ, start_response)  # a HEAD reads a GET's entry but never fills one
-        return self._fill(key, now, environ, start_response)
+        return self._fill(key, now, generation, environ, start_response)
+
+    def _stamp_is_current(self) -> bool:
+        """False when the generation cannot be read (just purged, unreadable): Django answers."""
+        try:
+            stamp = self._read_stamp()
+        except OSError:
+            return False
+        if stamp is None:
+            return False
+        if stamp != self._stamp:
+            self.clear()  # another process (or this one) purged: nothing kept is current
+            self._stamp = stamp
+        return True
 
     def request_key(self, environ) -> tuple | None:
         """None unless the page cache may answer; else every input Django's answer depends on."""
@@ -190,8 +218,7 @@ class FastPath:
         start_response(entry.status, headers)
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [entry.body]
 
-    def _fill(self, key: tuple, started: float, environ, start_response):
-        generation = self._generation
+    def _fill(self, key: tuple, started: float, generation: int, environ, start_response):
         captured = []
 
         def capture(status, headers, exc_info=None):

@@ -146,9 +146,16 @@ if REDIS_URL:
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
+    # "pages" also holds the page generation and the members access version: files in one
+    # directory that every process shares (`make run`'s server and worker, `make serve`'s workers,
+    # any manage.py command), so a rotation, revocation or publish made by any of them is seen by
+    # all on their next request. Process memory here would keep the old answer for up to a minute.
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
-        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+        "pages": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("PAGE_CACHE_DIR", str(BASE_DIR / "var" / "page-cache")),
+        },
         "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
