@@ -33,3 +33,8 @@ def test_the_graph_sees_imports_inside_functions(house):
     module, graph, modules = house
     # clinic.health imports pages.models inside a function only; the graph must count it.
     assert graph.direct_import_exists(importer="clinic.health", imported="pages.models")
+
+
+def test_no_non_test_module_over_400_lines(house):
+    module, graph, modules = house
+    assert module.long_modules(modules) == []
