@@ -14,7 +14,7 @@ help:
 	@echo "make run    - install, migrate, load demo content and serve http://127.0.0.1:$(PORT) (development)"
 	@echo "make serve  - the same site as production runs it (gunicorn, DEBUG off, compressed static files)"
 	@echo "make test   - lint, checks and the whole test suite, browser tests included"
-	@echo "make lint   - ruff, pip-audit, bandit and redocly's lint of the API document"
+	@echo "make lint   - ruff, the import contract (lint-imports), pip-audit, bandit and redocly's lint of the API document"
 	@echo "make bench  - benchmarks (figures printed and written to docs/benchmarks.md)"
 	@echo "make lock   - re-pin requirements/*.txt from requirements/*.in"
 
@@ -40,6 +40,7 @@ run: install
 	@mkdir -p var
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo_content
+	$(MANAGE) purge_page_cache
 	$(MANAGE) ensure_dev_admin
 	@echo "Members area: http://127.0.0.1:$(PORT)/members/  password: $$($(MANAGE) members_password 2>/dev/null | tail -n 1)"
 	@echo "Serving http://127.0.0.1:$(PORT)/  (the sciatica article: http://127.0.0.1:$(PORT)/sciatica/)"
@@ -58,6 +59,7 @@ serve: install
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	DJANGO_SETTINGS_MODULE=clinic.settings.test $(BIN)/python manage.py check
 	DJANGO_SETTINGS_MODULE=clinic.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) test-python
@@ -69,8 +71,9 @@ test-python: install-test
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/pip-audit --strict --progress-spinner off -r requirements/base.txt -r requirements/test.txt
-	$(BIN)/bandit -q -c pyproject.toml -r clinic pages members appointments staff_security ops deploy
+	$(BIN)/bandit -q -c pyproject.toml -r clinic caching throttling pages members appointments staff_security ops deploy
 	@mkdir -p var
 	DJANGO_SETTINGS_MODULE=clinic.settings.test $(MANAGE) export_openapi_schema --api appointments.api.api --output var/openapi.json
 	npx --yes @redocly/cli@$(REDOCLY_VERSION) lint var/openapi.json

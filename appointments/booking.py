@@ -9,7 +9,6 @@ mode serialises writers, so the check inside the transaction is enough.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -23,15 +22,12 @@ from . import emails, online_limits
 from . import slots as engine
 from .availability import booking_settings, clinic_zone, find_slots
 from .models import Appointment, Practitioner, Service
+from .validators import CONTROL, CONTROL_EXCEPT_NEWLINE, PHONE
 
 MAX_NAME = 100
 MAX_EMAIL = 254
 MAX_PHONE = 30
 MAX_MESSAGE = 500
-# Any control character (header injection lives here); the message may keep its line breaks.
-CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
-CONTROL_EXCEPT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f\u2028\u2029]")
-PHONE = re.compile(r"^[0-9+()\-. ]{5,30}$")
 
 
 class BookingError(Exception):

@@ -8,7 +8,8 @@ from django.views.decorators.cache import patch_cache_control
 
 from throttling.limits import Limit, client_address
 
-from .booking import CONTROL
+from .plain_mail import send_plain_email
+from .validators import CONTROL
 
 HONEYPOT = "website"  # a field people never see; bots fill it in
 MAX_FIELD = 5000
@@ -55,8 +56,6 @@ def serve_contact_page(page, request, *args, **kwargs):
 
 
 def queue_submission_email(page, form) -> None:
-    from .emails import send_plain_email
-
     addresses = [x.strip() for x in page.to_address.split(",") if x.strip()]
     if not addresses:
         return

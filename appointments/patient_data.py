@@ -62,9 +62,9 @@ def _contact_mail_tasks():
     """Outbox rows of contact-form mail: their arguments hold the message and the sender's address."""
     from django_tasks_db.models import DBTaskResult
 
-    from .emails import send_plain_email
+    from .plain_mail import LEGACY_TASK_PATH, send_plain_email
 
-    return DBTaskResult.objects.filter(task_path=send_plain_email.module_path)
+    return DBTaskResult.objects.filter(task_path__in=[send_plain_email.module_path, LEGACY_TASK_PATH])
 
 
 def contact_mail_tasks_for(email: str) -> list:

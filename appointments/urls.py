@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import manage_views, views
 
 app_name = "appointments"
 
@@ -9,8 +9,8 @@ urlpatterns = [
     path("day/", views.choose_day, name="day"),
     path("time/", views.choose_time, name="time"),
     path("details/", views.details, name="details"),
-    path("manage/<str:token>/", views.manage, name="manage"),
-    path("manage/<str:token>/move/", views.manage_move, name="manage_move"),
-    path("manage/<str:token>/appointment.ics", views.appointment_ics, name="manage_ics"),
-    path("feeds/<str:token>.ics", views.practitioner_ics, name="practitioner_feed"),
+    path("manage/<str:token>/", manage_views.manage, name="manage"),
+    path("manage/<str:token>/move/", manage_views.manage_move, name="manage_move"),
+    path("manage/<str:token>/appointment.ics", manage_views.appointment_ics, name="manage_ics"),
+    path("feeds/<str:token>.ics", manage_views.practitioner_ics, name="practitioner_feed"),
 ]

@@ -132,25 +132,3 @@ def session_closes_at(session) -> datetime.datetime | None:
     except ValueError:
         return None
     return closes if closes.tzinfo is not None else None
-
-
-def is_members_page(page) -> bool:
-    """Is this page a members area or anywhere below one?
-
-    Other page types are kept per tree path in the page cache (clinic.page_cache), which every
-    page move or delete, and the creation of a members area, purges at once (pages/signals.py)."""
-    from clinic.page_cache import remember
-
-    from .models import MembersPageMixin
-
-    if isinstance(page, MembersPageMixin):
-        return True  # by its type: no query (any other type is checked by where it is)
-    return remember(f"members-page:{page.path}", lambda: _is_members_page(page))
-
-
-def _is_members_page(page) -> bool:
-    from .models import MembersAreaPage
-
-    steplen = page.steplen
-    ancestor_paths = [page.path[:end] for end in range(steplen, len(page.path) + 1, steplen)]
-    return MembersAreaPage.objects.filter(path__in=ancestor_paths).exists()

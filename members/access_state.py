@@ -18,14 +18,17 @@ snapshots also expire after MEMBERS_ACCESS_CACHE_SECONDS (a bound, not the mecha
 """
 
 import datetime
-import secrets
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import transaction
 
-VERSION_KEY = "members-access:version"
+from caching.tokens import access_version
+
+from . import passwords
+from .access_models import PatientPass, SharedPassword
+
+VERSION_KEY = access_version.key
 PASSWORDS_KEY = "members-access:passwords"
 CARD_KEY = "members-access:card:{}"  # one patient pass
 
@@ -38,27 +41,16 @@ def _timeout() -> int:
     return settings.MEMBERS_ACCESS_CACHE_SECONDS
 
 
-def _bump() -> None:
-    _cache().set(VERSION_KEY, secrets.token_hex(8), None)
-
-
 def invalidate() -> None:
-    """Call after changing a password generation, a pass or the policy.
-
-    Now, so this process and any request after it sees the change; and again after commit, so a
-    snapshot another request built from the database before the commit cannot outlive it.
-    """
-    _bump()
-    transaction.on_commit(_bump)
+    """Call after changing a password generation, a pass or the policy (caching.tokens)."""
+    access_version.replace_now_and_on_commit()
 
 
 def _version(found: dict) -> str:
     """The current version; "" when the cache cannot say (an outage): then nothing is cached."""
     version = found.get(VERSION_KEY)
     if version is None:
-        cache = _cache()
-        cache.add(VERSION_KEY, secrets.token_hex(8), None)
-        version = cache.get(VERSION_KEY) or ""
+        version = access_version.current() or ""
     return version
 
 
@@ -132,9 +124,6 @@ def _lifetime() -> datetime.timedelta:
 
 
 def _password_snapshot(*, version: str, now: datetime.datetime) -> PasswordSnapshot:
-    from . import passwords
-    from .models import SharedPassword
-
     head, policy = passwords.current_and_policy(now=now)  # rotates first if due
     older = SharedPassword.objects.filter(replaced_at__isnull=False, grace_until__gt=now)
     return PasswordSnapshot(
@@ -152,8 +141,6 @@ def pass_grants_access(*, pass_id: int, now: datetime.datetime) -> bool:
 
 def pass_access_until(*, pass_id: int, now: datetime.datetime) -> datetime.datetime | None:
     """Until when this patient pass opens the members area (None: it does not now)."""
-    from .models import PatientPass
-
     key = CARD_KEY.format(pass_id)
     found = _cache().get_many([VERSION_KEY, key])
     snapshot = found.get(key)

@@ -58,7 +58,7 @@ class MembersFilesPermissionPolicy(CollectionOwnershipPermissionPolicy):
     without members access: they neither see nor choose, edit, preview or upload members files."""
 
     def user_has_any_permission_for_instance(self, user, actions, instance):
-        from .private_files import is_members_file
+        from .protected_media import is_members_file
 
         if not staff_may_see(user) and is_members_file(instance):
             return False

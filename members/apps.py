@@ -11,12 +11,12 @@ class MembersConfig(AppConfig):
         from wagtail.documents import get_document_model
         from wagtail.images import get_image_model
 
-        from . import signals  # noqa: F401 - connects the cache purges
+        from . import receivers
         from .admin_permissions import register_policies
-        from .private_files import keep_members_renditions_private
-        from .protected_media import move_to_private_storage
+        from .protected_media import keep_members_renditions_private, move_to_private_storage
         from .setup import ensure_all
 
+        receivers.declare()
         post_migrate.connect(ensure_all, sender=self, dispatch_uid="members-setup")
 
         def protect(sender, instance, **kwargs):

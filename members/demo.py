@@ -13,7 +13,8 @@ Idempotent: creates what is missing, never changes a page staff may have edited.
 from django.db import transaction
 
 from pages.demo.loader import publish_child
-from pages.demo.sciatica import APPROACH_ITEMS, CONCLUSION, MECHANISMS, MEMBERS_TOPICS, p, ul
+from pages.demo.sciatica import APPROACH_ITEMS, CONCLUSION, MECHANISMS, MEMBERS_TOPICS
+from pages.demo.stream import p, ul
 from pages.models import HomePage
 
 from .models import MembersAreaPage, MembersArticlePage

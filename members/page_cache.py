@@ -36,7 +36,8 @@ from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.models import Site
 
-from clinic.page_cache import current_generation, request_generation
+from caching.entries import request_generation
+from caching.tokens import page_generation
 from pages.fragments import is_preview
 
 from . import access
@@ -182,7 +183,7 @@ def stored_response(request) -> HttpResponse | None:
         return None  # no session, no grant
     if request.path_info.startswith(settings.ADMIN_PATH_PREFIXES):
         return None
-    generation = current_generation()
+    generation = page_generation.current()
     if generation is None:
         return None
     cache = _cache()
@@ -203,7 +204,7 @@ def stored_response(request) -> HttpResponse | None:
             _seen.clear()
         _seen[marker] = stored
     response = respond(request, stored)
-    # What the WSGI fast path (members/fastpath.py) may remember of this answer.
+    # What the WSGI fast path (caching/members_replay.py) may remember of this answer.
     response.members_fastpath = FastPathGrant(stored=stored, until=_grant_end(request))
     return response
 

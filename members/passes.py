@@ -12,8 +12,10 @@ import secrets
 from django.conf import settings
 from django.db.models import Q
 
-from . import access_state, passwords
-from .models import PatientPass
+from caching.tokens import access_version
+
+from . import passwords
+from .access_models import PatientPass
 
 # Crockford's base32 without I, L, O and U: nothing to misread on a printed card.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -69,12 +71,8 @@ def check(*, candidate: str, now: datetime.datetime) -> PatientPass | None:
 def revoke(*, item: PatientPass, now: datetime.datetime) -> bool:
     """Revoke at once; True if this call revoked it (False if it already was)."""
     revoked = bool(PatientPass.objects.filter(pk=item.pk, revoked_at__isnull=True).update(revoked_at=now))
-    access_state.invalidate()  # update() sends no signal; every process must see the revocation
+    access_version.replace_now_and_on_commit()  # update() sends no signal; every process must see the revocation
     return revoked
-
-
-def grants_access(*, pass_id: int, now: datetime.datetime) -> bool:
-    return access_state.pass_grants_access(pass_id=pass_id, now=now)
 
 
 def active(*, now: datetime.datetime):

@@ -19,8 +19,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from . import access_state
-from .models import MembersPolicy, SharedPassword
+from caching.tokens import access_version
+
+from .access_models import MembersPolicy, PatientPass, SharedPassword
 
 WORDS_FILE = Path(__file__).resolve().parent / "data" / "words.txt"
 
@@ -193,7 +194,7 @@ def rotate(
             grace_until=grace_until
         )
         new = SharedPassword.objects.create(generation=row.generation + 1, **values)
-        access_state.invalidate()  # the updates above send no signal; every process must see them
+        access_version.replace_now_and_on_commit()  # the updates above send no signal; every process must see them
     return Rotation(new, rotated=True)
 
 
@@ -224,12 +225,6 @@ def check(*, candidate: str, now: datetime.datetime) -> SharedPassword | None:
     return match
 
 
-def generation_grants_access(*, generation: int, now: datetime.datetime) -> bool:
-    """Does a grant from this generation still open the area? From the shared snapshot (see
-    access_state), rebuilt from the database after any change."""
-    return access_state.generation_grants_access(generation=generation, now=now)
-
-
 @dataclass(frozen=True)
 class Reencryption:
     rewritten: int
@@ -239,8 +234,6 @@ class Reencryption:
 def reencrypt_all() -> Reencryption:
     """Re-encrypt every stored copy under the newest key. A copy no key opens is skipped, not
     fatal: after a lost key and a rotation the replaced generation stays unreadable for good."""
-    from .models import PatientPass
-
     rewritten = unreadable = 0
     with transaction.atomic():
         for model, field in ((SharedPassword, "password_encrypted"), (PatientPass, "code_encrypted")):

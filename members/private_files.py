@@ -63,54 +63,5 @@ def is_private_name(name: str) -> bool:
     )
 
 
-def is_members_file(item) -> bool:
-    """Is this image or document members-only (stored privately, or in the "Members only" collection)?"""
-    from .protected_media import in_members_collection
-
-    file = getattr(item, "file", None)
-    return bool(file and file.name and is_private_name(file.name)) or in_members_collection(item)
-
-
 def private_rendition_name(name: str) -> str:
     return RENDITIONS_PREFIX + posixpath.basename(name)
-
-
-def keep_members_renditions_private(rendition_model) -> None:
-    """Store the renditions of members images in the private folder.
-
-    Wagtail names every rendition `images/<name>` (Rendition.get_upload_to), the public folder that
-    nginx serves; the admin makes an `original` and a `max-800x600` of every image it shows. The
-    model is Wagtail's, so its method is wrapped here rather than overridden in a subclass (a custom
-    image model would mean moving every stored image).
-    """
-    wagtail_upload_to = rendition_model.get_upload_to
-    if getattr(wagtail_upload_to, "keeps_members_renditions_private", False):
-        return
-
-    def get_upload_to(rendition, filename):
-        name = wagtail_upload_to(rendition, filename)
-        image = getattr(rendition, "image", None)
-        if image is not None and is_members_file(image):
-            return private_rendition_name(name)
-        return name
-
-    get_upload_to.keeps_members_renditions_private = True
-    rendition_model.get_upload_to = get_upload_to
-
-
-def remove_public_renditions_of_members_images() -> int:
-    """Delete renditions of members images still lying in the public folder (made before the rule).
-
-    Idempotent; run after every migrate. Wagtail deletes the files with the rows and makes new,
-    private ones when they are next asked for.
-    """
-    from wagtail.images import get_image_model
-
-    renditions = (
-        get_image_model()
-        .get_rendition_model()
-        .objects.filter(image__file__startswith=PRIVATE_PREFIX)
-        .exclude(file__startswith=PRIVATE_PREFIX)
-    )
-    deleted, _ = renditions.delete()  # Wagtail's post_delete handler removes each file on commit
-    return deleted

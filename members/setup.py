@@ -50,8 +50,7 @@ def ensure_reception_group() -> Group:
 def ensure_all(**kwargs) -> None:
     from wagtail.models import Collection
 
-    from .private_files import remove_public_renditions_of_members_images
-    from .protected_media import members_collection
+    from .protected_media import members_collection, remove_public_renditions_of_members_images
 
     ensure_reception_group()
     if Collection.get_first_root_node() is not None:  # absent right after a test flush

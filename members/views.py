@@ -21,7 +21,8 @@ from throttling.limits import client_address
 from . import access, alerts, devices, passes, stats, throttle
 from .forms import GateForm
 from .http import make_private
-from .private_files import PRIVATE_PREFIX, is_members_file, is_private_name, normalise
+from .private_files import PRIVATE_PREFIX, is_private_name, normalise
+from .protected_media import is_members_file
 
 ALLOWED_IMAGE_SPECS = {"width-480", "width-960", "width-1440", "max-165x165"}
 MAX_NEXT = 500  # characters of the address to return to after entry; a longer one goes to the members home

@@ -11,14 +11,15 @@ from wagtail.admin.menu import MenuItem
 
 from . import access
 from .http import make_private
-from .private_files import is_members_file
+from .models import is_members_page
+from .protected_media import is_members_file
 
 STAFF_PERMISSIONS = ("view_members_password", "rotate_members_password", "manage_passes")
 
 
 @hooks.register("before_serve_page")
 def guard_members_pages(page, request, serve_args, serve_kwargs):
-    if access.is_members_page(page) and not access.may_see(request):
+    if is_members_page(page) and not access.may_see(request):
         from .views import gate_response
 
         return gate_response(request, next_url=request.path)

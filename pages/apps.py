@@ -7,4 +7,6 @@ class PagesConfig(AppConfig):
     verbose_name = _("Public pages")
 
     def ready(self):
-        from . import signals  # noqa: F401 - connects the page-cache purge
+        from . import receivers
+
+        receivers.declare()

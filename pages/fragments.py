@@ -1,6 +1,6 @@
 """Rendered fragments of public pages (article bodies, the Important Notes), kept in the page
 cache alias so every publish, settings or notice change clears them with the pages (read through
-clinic.page_cache.remember: process memory checked against the alias's generation, then the alias).
+caching.entries.lookup_or_build: process memory checked against the alias's generation, then the alias).
 
 A fragment is never cached for a preview (Wagtail renders the draft then) or when any part of
 its key is unknown. Keys carry everything the blocks read besides their own value: the page's
@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 
 from django.utils import translation
 
-from clinic.page_cache import remember
+from caching.entries import lookup_or_build
 
 FRAGMENT_PREFIX = "fragment"
 
@@ -34,4 +34,4 @@ def cached_fragment(*, request, name: str, parts: Iterable, render: Callable[[],
     key = fragment_key(name=name, parts=parts)
     if key is None:
         return render()
-    return remember(key, render)
+    return lookup_or_build(key, render)

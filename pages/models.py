@@ -25,10 +25,11 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 from wagtail.url_routing import RouteResult
 
-from clinic.page_cache import own_copy, recall, remember, store
+from caching.entries import keep, lookup, lookup_or_build, own_copy
 
 from .blocks import ArticleStreamBlock, NoticeStreamBlock
 from .fragments import is_preview
+from .structured_data import medical_clinic, medical_web_page
 
 WEEKDAYS = [
     (0, _("Monday")),
@@ -137,7 +138,7 @@ class ClinicSettings(ClusterableModel, BaseSiteSetting):
         site = Site.find_for_request(request)
         if site is None or request.path_info.startswith(settings.ADMIN_PATH_PREFIXES):
             return super().for_request(request)
-        instance = remember(
+        instance = lookup_or_build(
             f"clinic-settings:{site.pk}",
             lambda: (
                 cls.objects.select_related("important_notes")
@@ -183,7 +184,7 @@ class CachedViewRestrictionsMixin:
     deleting any view restriction, and every page move or delete, purges it (pages/signals.py)."""
 
     def get_view_restrictions(self):
-        restrictions = remember(
+        restrictions = lookup_or_build(
             f"view-restrictions:{self.pk}:{self.path}",
             lambda: list(super(CachedViewRestrictionsMixin, self).get_view_restrictions()),
         )
@@ -220,18 +221,16 @@ class HomePage(CachedViewRestrictionsMixin, Page):
         if len(path_components) != 1 or is_preview(request):
             return super().route(request, path_components)
         key = f"route:{self.pk}:{path_components[0]}"
-        page = recall(key)
+        page = lookup(key)
         if page is not None:
             # Each request its own copy of the page, as a fresh query would give.
             return RouteResult(own_copy(page))
         result = super().route(request, path_components)
         if type(result.page) in (ConditionPage, StandardPage) and not result.args and not result.kwargs:
-            store(key, own_copy(result.page))
+            keep(key, own_copy(result.page))
         return result
 
     def get_context(self, request, *args, **kwargs):
-        from .structured_data import medical_clinic
-
         context = super().get_context(request, *args, **kwargs)
         # Lazy: built only when the cached head fragment is missing.
         context["structured_data"] = SimpleLazyObject(
@@ -280,8 +279,6 @@ class ConditionPage(CachedViewRestrictionsMixin, Page):
         return self.search_description or self.summary
 
     def get_context(self, request, *args, **kwargs):
-        from .structured_data import medical_web_page
-
         context = super().get_context(request, *args, **kwargs)
         context["structured_data"] = SimpleLazyObject(
             lambda: [medical_web_page(self, ClinicSettings.for_request(request), self.get_full_url(request))]

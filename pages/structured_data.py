@@ -1,10 +1,14 @@
 """schema.org descriptions of the clinic and its pages, as plain dicts for JSON-LD."""
 
+from __future__ import annotations
+
 import zoneinfo
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from .models import ClinicSettings, ConditionPage
+if TYPE_CHECKING:  # annotations only: the models import this module
+    from .models import ClinicSettings, ConditionPage
 
 
 def medical_clinic(clinic: ClinicSettings, url: str) -> dict:

@@ -6,6 +6,8 @@ python tests/drill_worker.py book EMAIL K N COUNT  writer K of N: COUNT bookings
 python tests/drill_worker.py book-pause EMAIL WAIT  one booking, WAIT seconds after its rows are written
 python tests/drill_worker.py rotate COUNT       COUNT staff rotations (no grace), one after the other
 python tests/drill_worker.py rotate-pause WAIT  one rotation, WAIT seconds after the new password is written
+python tests/drill_worker.py issue-pass         a patient pass valid for a day: prints "issued ID CODE"
+python tests/drill_worker.py revoke-pass ID     revoke that pass, as reception would from another process
 
 Each prints one line per outcome ("booked REF", "taken", "rotated GEN") and "done"; a pausing
 drill prints "written, not committed" from inside the transaction, then sleeps.
@@ -154,6 +156,28 @@ def rotate_pause(wait: float) -> None:
     print("rotated", result.password.generation, "from", [row.generation for row in first], flush=True)
 
 
+def issue_pass() -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from members import passes
+
+    now = timezone.now()
+    item, code = passes.issue(label="drill", valid_until=now + datetime.timedelta(days=1), now=now)
+    print("issued", item.pk, code, flush=True)
+
+
+def revoke_pass(pass_id: int) -> None:
+    from django.utils import timezone
+
+    from members import passes
+    from members.models import PatientPass
+
+    passes.revoke(item=PatientPass.objects.get(pk=pass_id), now=timezone.now())
+    print("revoked", flush=True)
+
+
 if __name__ == "__main__":
     action, *args = sys.argv[1:]
     if action == "write":
@@ -168,5 +192,9 @@ if __name__ == "__main__":
         rotate(int(args[0]))
     elif action == "rotate-pause":
         rotate_pause(float(args[0]))
+    elif action == "issue-pass":
+        issue_pass()
+    elif action == "revoke-pass":
+        revoke_pass(int(args[0]))
     else:
         raise SystemExit(f"unknown drill {action}")

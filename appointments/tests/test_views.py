@@ -635,8 +635,8 @@ def test_patient_lookup_and_export_never_put_the_address_in_a_url(staff, clinic)
 
 def test_erasing_a_patient_also_removes_the_outbox_copy_of_their_contact_message(client, contact_page, frozen):
     """The sent contact mail stays in the outbox table (message and address in its arguments)."""
-    from appointments.emails import send_plain_email
     from appointments.patient_data import delete_patient, purge_expired
+    from appointments.plain_mail import send_plain_email
 
     data = {"your_name": "Pat", "your_email": "Pat@Example.org", "your_message": "About my back"}
     assert client.post(contact_page, data).status_code == 200

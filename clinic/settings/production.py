@@ -43,13 +43,7 @@ if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 if not REDIS_URL:  # noqa: F405
-    # Without Redis (`make serve`), each gunicorn worker would keep its own in-memory
-    # copy of the pages and a publish handled by one worker would leave the others
-    # serving the old page. Files in one directory are shared by all of them.
-    CACHES["pages"] = {  # noqa: F405
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": os.environ.get("PAGE_CACHE_DIR", str(BASE_DIR / "var" / "page-cache")),  # noqa: F405
-    }
+    # The page cache is in files every worker shares already (base.py).
     # Sessions stay in the database, read through a cache every worker shares (files), so a
     # request that only needs its session (a members page from its stored copy) runs no query.
     # Every write goes to both, so leaving the members area counts at once on every worker.

@@ -17,6 +17,12 @@ AXES_ENABLED = True
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
+# Each test process keeps its page cache in memory (fast, nothing shared with another run), unlike
+# `make run`; the cross-process tests (tests/test_cross_process.py) set PAGE_CACHE_DIR to share
+# files between the server and the commands, as `make run` does.
+if not REDIS_URL and "PAGE_CACHE_DIR" not in os.environ:  # noqa: F405
+    CACHES["pages"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"}  # noqa: F405
+
 # ---- appointments ----
 # A file, not SQLite's shared-cache memory database: threads in the booking concurrency test need
 # real locking (shared cache fails at once with "table is locked" instead of waiting its turn).

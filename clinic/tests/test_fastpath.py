@@ -1,4 +1,4 @@
-"""The WSGI fast path (clinic/fastpath.py), driven at the WSGI level like granian drives it."""
+"""The WSGI fast path (caching/public_replay.py), driven at the WSGI level like granian drives it."""
 
 import contextvars
 import gzip
@@ -12,9 +12,11 @@ from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
-from clinic import fastpath, page_cache
-from clinic.fastpath import FastPath, with_fast_path
-from clinic.page_cache import purge_page_cache
+from caching import public_replay as fastpath
+from caching.public_replay import FastPath, with_fast_path
+from caching.purge import purge_page_cache
+from caching.tokens import page_generation
+from clinic.logging import choose_request_id
 from clinic.tests.wsgi_client import Clock, Counting, call
 from pages.models import ConditionPage
 
@@ -225,9 +227,9 @@ def test_zero_seconds_turns_the_fast_path_off(clock, settings):
     call(fast)
     assert inner.calls == 2
     settings.FASTPATH_SECONDS = 0
-    assert with_fast_path(inner) is inner
+    assert with_fast_path(inner, choose_request_id=choose_request_id) is inner
     settings.FASTPATH_SECONDS = 1
-    assert isinstance(with_fast_path(inner), FastPath)
+    assert isinstance(with_fast_path(inner, choose_request_id=choose_request_id), FastPath)
 
 
 def test_memory_is_capped_by_entries_and_bytes(clock):
@@ -335,7 +337,7 @@ def test_a_page_rendered_before_another_process_purged_is_gone_after_the_bound(d
 def test_without_a_readable_generation_the_fast_path_keeps_nothing(django_app, demo_content, clock):
     inner = django_app()
     fast = FastPath(inner, seconds=1, clock=clock)
-    with mock.patch.object(page_cache, "current_generation", return_value=None):
+    with mock.patch.object(page_generation, "current", return_value=None):
         answers = [call(fast) for _ in range(2)]
     assert inner.calls == 2 and len(fast) == 0
     assert all(answer.status == "200 OK" and answer.header("X-Page-Cache") is None for answer in answers)
@@ -359,12 +361,12 @@ def test_a_purge_during_a_request_keeps_its_answer_out(clock):
 
 def test_a_trusted_proxys_request_id_is_echoed_on_a_hit(clock, settings):
     settings.TRUSTED_PROXY_COUNT = 1
-    fast = FastPath(storable_app(), seconds=1, clock=clock)
+    fast = FastPath(storable_app(), seconds=1, clock=clock, choose_request_id=choose_request_id)
     call(fast)
     offered = "f" * 32
     assert call(fast, headers={"X-Request-ID": offered}).header("X-Request-ID") == offered
     settings.TRUSTED_PROXY_COUNT = 0
-    untrusted = FastPath(storable_app(), seconds=1, clock=clock)
+    untrusted = FastPath(storable_app(), seconds=1, clock=clock, choose_request_id=choose_request_id)
     call(untrusted)
     assert call(untrusted, headers={"X-Request-ID": offered}).header("X-Request-ID") != offered
 
@@ -381,8 +383,8 @@ def test_the_scheme_in_the_key_is_djangos(settings, clock, forwarded, url_scheme
 
 
 def test_the_wsgi_entry_point_serves_through_the_fast_path():
+    from caching.members_replay import MembersFastPath
     from clinic import wsgi
-    from members.fastpath import MembersFastPath
 
     # Granted members pages first (it lets a request without a session through at once), then
     # public page-cache hits, then Django.

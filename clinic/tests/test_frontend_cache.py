@@ -47,7 +47,7 @@ def test_publishing_a_page_sends_a_purge_for_its_url(demo_content, settings, pur
 def test_the_environment_configures_the_purge_backends(monkeypatch):
     import importlib
 
-    import clinic.settings.base as base
+    import clinic.settings.content as base  # where WAGTAILFRONTENDCACHE is built
 
     monkeypatch.setenv("FRONTEND_CACHE_PURGE_URL", "http://varnish.internal:6081")
     monkeypatch.setenv("CLOUDFLARE_ZONE_ID", "zone")

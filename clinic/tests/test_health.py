@@ -5,7 +5,7 @@ import time_machine
 from django.utils import timezone
 from django_tasks import task
 
-from clinic.page_cache import purge_page_cache
+from caching.purge import purge_page_cache
 
 
 @task()

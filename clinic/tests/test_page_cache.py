@@ -9,7 +9,7 @@ from django.core.cache import caches
 from django.test import override_settings
 from wagtail.models import Page
 
-from clinic.page_cache import purge_page_cache
+from caching.purge import purge_page_cache
 from pages.models import ConditionPage
 
 

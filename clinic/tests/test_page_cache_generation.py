@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 
-from clinic import page_cache
+from caching.tokens import page_generation
 from pages.models import ConditionPage
 
 PATH = "/sciatica/"
@@ -61,7 +61,7 @@ def test_a_purge_by_another_worker_between_render_and_store_keeps_the_old_page_o
     def purge_elsewhere():
         ConditionPage.objects.filter(slug="sciatica").update(title="Renamed elsewhere")  # no signal
         caches[settings.PAGE_CACHE_ALIAS].clear()
-        caches[settings.PAGE_CACHE_ALIAS].set(page_cache.GENERATION_KEY, "another-worker")
+        caches[settings.PAGE_CACHE_ALIAS].set(page_generation.key, "another-worker")
 
     with serve_then(purge_elsewhere):
         assert b"Renamed elsewhere" not in client.get(PATH).content
@@ -75,7 +75,7 @@ def test_without_a_readable_generation_nothing_is_stored_or_served(client, demo_
     client.get(PATH)
     assert client.get(PATH)["X-Page-Cache"] == "hit"  # a stored copy exists
     serve = mock.patch.object(ConditionPage, "serve", autospec=True, side_effect=ConditionPage.serve)
-    with mock.patch.object(page_cache, "current_generation", return_value=None), serve as served:
+    with mock.patch.object(page_generation, "current", return_value=None), serve as served:
         responses = [client.get(PATH) for _ in range(2)]
     assert served.call_count == 2  # rendered each time, never served from the page cache
     for response in responses:
@@ -83,7 +83,7 @@ def test_without_a_readable_generation_nothing_is_stored_or_served(client, demo_
         assert "X-Page-Cache" not in response  # so the WSGI fast path does not keep it either
         assert "public" in response["Cache-Control"]  # a CDN may still keep the anonymous page
     # Nothing was stored while the generation was unknown: the alias holds the old token's entries.
-    caches[settings.PAGE_CACHE_ALIAS].set(page_cache.GENERATION_KEY, "a-new-generation")
+    caches[settings.PAGE_CACHE_ALIAS].set(page_generation.key, "a-new-generation")
     assert client.get(PATH)["X-Page-Cache"] == "miss"
 
 

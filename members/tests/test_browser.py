@@ -125,8 +125,8 @@ def fast_site(live_server, settings):
     from django.db import connections
     from django.test.testcases import LiveServerThread
 
+    from caching.members_replay import MembersFastPath
     from clinic.tests.wsgi_client import Counting
-    from members.fastpath import MembersFastPath
 
     settings.MEMBERS_ARGON2_PARAMETERS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
     passwords._hasher.cache_clear()

@@ -1,4 +1,4 @@
-"""The members WSGI fast path (members/fastpath.py), driven at the WSGI level like granian drives it.
+"""The members WSGI fast path (caching/members_replay.py), driven at the WSGI level like granian drives it.
 
 What must hold: a replay happens only for a session and page Django itself answered under the
 current access version; every revocation or publish reaches Django on the very next request, on
@@ -23,11 +23,14 @@ from django.test import Client
 from hypothesis import given
 from hypothesis import strategies as st
 
+from caching import csrf_mask, gzip_splice, stamps
+from caching.csrf_mask import is_csrf_secret, mask_secret
+from caching.gzip_splice import Page
+from caching.members_replay import MembersFastPath
 from clinic.tests.wsgi_client import Clock, Counting, call
-from members import fastpath, passes, passwords
+from members import passes, passwords
 from members.access import SESSION_KEY
 from members.access_state import VERSION_KEY
-from members.fastpath import MembersFastPath, Page, is_csrf_secret, mask_secret
 from members.models import MembersArticlePage
 
 from .conftest import plain
@@ -180,10 +183,10 @@ def test_a_page_with_several_markers_and_every_size_round_trips_through_gzip():
 
 @given(st.binary(max_size=3000), st.integers(min_value=0, max_value=2**32 - 1))
 def test_the_crc_carry_is_zlibs_crc_from_any_start(data, start):
-    assert fastpath.CrcCarry(data)(start) == zlib.crc32(data, start)
+    assert gzip_splice.CrcCarry(data)(start) == zlib.crc32(data, start)
 
 
-@given(st.text(alphabet=fastpath._CHARS, min_size=32, max_size=32))
+@given(st.text(alphabet=csrf_mask._CHARS, min_size=32, max_size=32))
 def test_the_mask_is_djangos_format_and_unmasks_to_the_secret(secret):
     token = mask_secret(secret)
     assert len(token) == 64 and is_csrf_secret(token[:32]) and is_csrf_secret(token[32:])
@@ -193,7 +196,7 @@ def test_the_mask_is_djangos_format_and_unmasks_to_the_secret(secret):
 def test_masks_are_random_and_cover_the_alphabet():
     masks = {mask_secret("a" * 32)[:32] for _ in range(200)}
     assert len(masks) == 200
-    assert set("".join(masks)) == set(fastpath._CHARS)
+    assert set("".join(masks)) == set(csrf_mask._CHARS)
 
 
 @pytest.mark.parametrize("value", [None, "", "a" * 31, "a" * 33, "a" * 31 + "-", "a" * 64])
@@ -338,7 +341,7 @@ def test_the_version_reader_reads_the_file_cache_as_django_does(tmp_path):
     from django.core.cache.backends.filebased import FileBasedCache
 
     cache = FileBasedCache(str(tmp_path), {})
-    read = fastpath.VersionReader(cache)
+    read = stamps.VersionReader(cache, VERSION_KEY)
     assert read.path is not None and read() is None  # nothing written yet
     cache.set(VERSION_KEY, "first", None)
     assert read() == cache.get(VERSION_KEY) == "first"
@@ -359,7 +362,7 @@ def test_the_version_reader_sees_every_new_file_and_keeps_one_open(tmp_path):
     from django.core.cache.backends.filebased import FileBasedCache
 
     mine, theirs = FileBasedCache(str(tmp_path), {}), FileBasedCache(str(tmp_path), {})
-    read = fastpath.VersionReader(mine)
+    read = stamps.VersionReader(mine, VERSION_KEY)
     mine.set(VERSION_KEY, "aaaaaaaa", None)
     assert read() == "aaaaaaaa"
     stamp = os.stat(read.path)

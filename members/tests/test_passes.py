@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from members import passes
+from members import access_state, passes
 from members.models import PatientPass
 
 from .conftest import T0
@@ -35,13 +35,13 @@ def test_wrong_code_expired_or_revoked_pass_does_not_work():
     item, code = passes.issue(label="Chart 7", valid_until=T0 + DAY, now=T0)
     assert passes.check(candidate="ABCDE-FGHJK", now=T0) is None
     assert passes.check(candidate=code, now=T0 + DAY) is None  # valid until is exclusive
-    assert not passes.grants_access(pass_id=item.pk, now=T0 + DAY)
+    assert not access_state.pass_grants_access(pass_id=item.pk, now=T0 + DAY)
     other, other_code = passes.issue(label="Chart 8", valid_until=T0 + 9 * DAY, now=T0)
-    assert passes.grants_access(pass_id=other.pk, now=T0)
+    assert access_state.pass_grants_access(pass_id=other.pk, now=T0)
     assert passes.revoke(item=other, now=T0) is True
     assert passes.revoke(item=other, now=T0) is False
     assert passes.check(candidate=other_code, now=T0) is None
-    assert not passes.grants_access(pass_id=other.pk, now=T0)
+    assert not access_state.pass_grants_access(pass_id=other.pk, now=T0)
 
 
 def test_codes_avoid_ambiguous_letters():

@@ -9,7 +9,7 @@ from cryptography.fernet import Fernet
 from hypothesis import given
 from hypothesis import strategies as st
 
-from members import passwords
+from members import access_state, passwords
 from members.models import MembersPolicy, SharedPassword
 
 from .conftest import T0, plain
@@ -129,8 +129,8 @@ def test_grace_keeps_the_old_password_working_then_ends_it():
     assert passwords.check(candidate=plain(first), now=T0 + 7 * DAY).generation == 1
     assert passwords.check(candidate=plain(rotation.password), now=T0 + 7 * DAY).generation == 2
     assert passwords.check(candidate=plain(first), now=T0 + 8 * DAY) is None
-    assert passwords.generation_grants_access(generation=1, now=T0 + 8 * DAY - datetime.timedelta(seconds=1))
-    assert not passwords.generation_grants_access(generation=1, now=T0 + 8 * DAY)
+    assert access_state.generation_grants_access(generation=1, now=T0 + 8 * DAY - datetime.timedelta(seconds=1))
+    assert not access_state.generation_grants_access(generation=1, now=T0 + 8 * DAY)
 
 
 @pytest.mark.django_db

@@ -234,7 +234,7 @@ def test_a_rotation_past_its_grace_closes_files_and_documents(members_image, mem
 
 @pytest.mark.django_db
 def test_renditions_left_in_the_public_folder_by_an_earlier_release_are_removed(members_image):
-    from members.private_files import remove_public_renditions_of_members_images
+    from members.protected_media import remove_public_renditions_of_members_images
 
     rendition_model = get_image_model().get_rendition_model()
     old = rendition_model.objects.create(

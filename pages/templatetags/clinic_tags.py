@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from wagtail.models import Site
 
-from clinic.page_cache import remember
+from caching.entries import lookup_or_build
 from pages.fragments import cached_fragment, is_preview
 from pages.models import ClinicSettings
 
@@ -45,7 +45,7 @@ def menu_items(request) -> list[dict]:
 
     if is_preview(request):
         return build()
-    return remember(f"menu:{site.pk}:{translation.get_language()}", build)
+    return lookup_or_build(f"menu:{site.pk}:{translation.get_language()}", build)
 
 
 @register.filter

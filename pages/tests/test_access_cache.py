@@ -10,8 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page, PageViewRestriction
 
-from clinic import page_cache
-from members import access
+from caching import entries
+from caching.purge import purge_page_cache
+from caching.tokens import page_generation
+from members.models import is_members_page
 from pages.models import ConditionPage
 
 UNCACHED = "/sciatica/?fresh=1"
@@ -60,19 +62,19 @@ def test_a_groups_restriction_whose_groups_change_is_purged(client, demo_content
         page=Page.objects.get(slug="sciatica"), restriction_type=PageViewRestriction.GROUPS
     )
     client.get(UNCACHED)
-    generation = page_cache.current_generation()
+    generation = page_generation.current()
     restriction.groups.add(Group.objects.create(name="Readers"))
-    assert page_cache.current_generation() != generation
+    assert page_generation.current() != generation
 
 
 @pytest.mark.django_db
 def test_a_page_moved_under_the_members_area_is_gated_at_once(client, demo_content):
     warm(client)
     page = Page.objects.get(slug="sciatica")
-    assert not access.is_members_page(page)
+    assert not is_members_page(page)
     page.move(Page.objects.get(slug="members"), pos="last-child")
     moved = Page.objects.get(pk=page.pk)
-    assert access.is_members_page(moved)
+    assert is_members_page(moved)
     old_address = client.get(UNCACHED)  # Wagtail's redirect to the new address, not the article
     assert old_address.status_code == 301 and old_address["Location"] == "/members/sciatica/"
     gated = client.get("/members/sciatica/?fresh=1")
@@ -86,9 +88,9 @@ def test_a_new_members_area_purges_the_members_check(client, demo_content):
     from members.models import MembersAreaPage
 
     warm(client)
-    generation = page_cache.current_generation()
+    generation = page_generation.current()
     Page.objects.get(slug="sciatica").get_parent().add_child(instance=MembersAreaPage(title="More", slug="more"))
-    assert page_cache.current_generation() != generation
+    assert page_generation.current() != generation
 
 
 @pytest.mark.django_db
@@ -99,7 +101,7 @@ def test_a_purge_by_another_process_is_seen_on_the_next_request(client, demo_con
     ConditionPage.objects.filter(slug="sciatica").update(title="Renamed elsewhere")  # no signal here
     assert b"Renamed elsewhere" not in client.get(UNCACHED).content  # still the copy in memory
     caches["pages"].clear()
-    caches["pages"].set(page_cache.GENERATION_KEY, "another-process")
+    caches["pages"].set(page_generation.key, "another-process")
     assert b"Renamed elsewhere" in client.get(UNCACHED).content
 
 
@@ -108,7 +110,7 @@ def test_without_a_readable_generation_nothing_comes_from_memory(client, demo_co
     """With the shared cache unreadable (Redis down, failing open) the access checks query again."""
     warm(client)
     page = Page.objects.get(slug="sciatica")
-    with mock.patch.object(page_cache, "current_generation", return_value=None):
+    with mock.patch.object(page_generation, "current", return_value=None):
         # bulk_create sends no signal: only a fresh check can see this restriction.
         PageViewRestriction.objects.bulk_create([PageViewRestriction(page=page, restriction_type="login")])
         response = client.get(UNCACHED)
@@ -120,7 +122,7 @@ def test_a_purge_inside_a_transaction_purges_again_at_commit(django_capture_on_c
     """Wagtail sends page_published inside the admin's transaction: a request between the
     signal and the commit may cache the old content, so the purge is repeated at commit."""
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        page_cache.purge_page_cache()
+        purge_page_cache()
         caches["pages"].set("written-before-the-commit", "old")
     assert len(callbacks) == 1
     assert caches["pages"].get("written-before-the-commit") is None
@@ -130,7 +132,7 @@ def test_a_purge_inside_a_transaction_purges_again_at_commit(django_capture_on_c
 def test_admin_callers_still_get_a_queryset_of_the_same_restrictions(demo_content):
     page = ConditionPage.objects.get(slug="sciatica")
     restriction = PageViewRestriction.objects.create(page=page.get_parent(), restriction_type="login")
-    token = page_cache._request_generation.set(page_cache.current_generation())
+    token = entries._request_generation.set(page_generation.current())
     try:
         page.get_view_restrictions()  # fills the memory copy
         cached = page.get_view_restrictions()
@@ -140,4 +142,4 @@ def test_admin_callers_still_get_a_queryset_of_the_same_restrictions(demo_conten
         assert queries.captured_queries == []
         assert list(cached.order_by("-page__depth")) == [restriction]  # a fresh query
     finally:
-        page_cache._request_generation.reset(token)
+        entries._request_generation.reset(token)

@@ -6,7 +6,7 @@ new release's models may no longer match.
 
 from django.core.management.base import BaseCommand
 
-from clinic.page_cache import purge_page_cache
+from caching.purge import purge_page_cache
 
 
 class Command(BaseCommand):

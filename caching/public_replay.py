@@ -5,14 +5,16 @@ stored page (about a millisecond here); this wrapper replays the last answer Dja
 same request in a few microseconds. It decides nothing on its own:
 
 - The request must pass the page cache's own rule (`page_cache_allows`, shared with
-  clinic/middleware.py), with a stricter query rule: any query string at all goes to Django.
+  caching/middleware.py), with a stricter query rule: any query string at all goes to Django.
 - An entry is filled only from a GET response Django produced for the same key and marked as
   stored in the page cache: 200, `X-Page-Cache`, `Cache-Control: public`, no Set-Cookie, no
   Vary but Accept-Encoding. The key holds the raw Host, port and scheme inputs, so a Host that
   Django refuses (400) can neither fill an entry nor read one.
-- Entries live FASTPATH_SECONDS (default 1 s) from the start of the request that filled them: a
-  publish purges the shared page cache, and every process shows it within that bound with no
-  per-request network call. A purge in this process (`clear_local`) drops its entries at once.
+- Entries live FASTPATH_SECONDS (default 1 s) from the start of the request that filled them. A
+  purge in this process (`clear_local`) drops its entries at once; with the shared file cache (no
+  Redis) every request also stats the page generation's file, so a purge by any process drops
+  them at once too. With Redis, a publish shows on every process within FASTPATH_SECONDS, with no
+  per-request network call.
 - Memory is capped per process (FASTPATH_MAX_ENTRIES, FASTPATH_MAX_BYTES); the oldest go first.
 
 A hit replays the status, headers (CSP, HSTS, every security header) and bytes Django sent, gzip
@@ -20,24 +22,28 @@ or identity as that client asked, with `X-Page-Cache: hit`, the `Age` Django's o
 carry and a fresh X-Request-ID. Reusing gzip bytes for a second is safe from BREACH: these
 pages hold no secret and reflect no input (query strings never get here).
 
-Granted members pages have their own fast path (members/fastpath.py); it shares only
+Granted members pages have their own replay (caching/members_replay.py); it shares only
 `RequestLocation` with this one.
 """
 
 import re
+import secrets
 import threading
 import time
 import weakref
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.filebased import FileBasedCache
 from django.core.handlers.wsgi import get_path_info
 from django.http.cookie import parse_cookie
 from django.middleware.gzip import re_accepts_gzip
 from django.utils.http import parse_http_date_safe
 
-from clinic.logging import choose_request_id
-from clinic.middleware import page_cache_allows
+from .middleware import page_cache_allows
+from .stamps import VersionReader
+from .tokens import page_generation
 
 _instances: "weakref.WeakSet[FastPath]" = weakref.WeakSet()
 # Django's own pattern, compiled here: the lazy object costs microseconds per call.
@@ -55,9 +61,14 @@ def clear_local() -> None:
         instance.clear()
 
 
-def with_fast_path(app):
+def with_fast_path(app, *, choose_request_id):
     """`app` behind the fast path, or `app` itself when FASTPATH_SECONDS is 0."""
-    return FastPath(app) if settings.FASTPATH_SECONDS > 0 else app
+    return FastPath(app, choose_request_id=choose_request_id) if settings.FASTPATH_SECONDS > 0 else app
+
+
+def fresh_request_id(*, offered: str | None, trust_proxy: bool) -> str:
+    """The default when the project passes no chooser of its own (clinic.logging has one)."""
+    return secrets.token_hex(16)
 
 
 @dataclass(slots=True)
@@ -109,8 +120,18 @@ class RequestLocation:
 
 
 class FastPath:
-    def __init__(self, app, *, seconds=None, max_entries=None, max_bytes=None, clock=time.monotonic):
+    def __init__(
+        self,
+        app,
+        *,
+        seconds=None,
+        max_entries=None,
+        max_bytes=None,
+        clock=time.monotonic,
+        choose_request_id=fresh_request_id,
+    ):
         self.app = app
+        self.choose_request_id = choose_request_id
         self.seconds = settings.FASTPATH_SECONDS if seconds is None else seconds
         self.max_entries = settings.FASTPATH_MAX_ENTRIES if max_entries is None else max_entries
         self.max_bytes = settings.FASTPATH_MAX_BYTES if max_bytes is None else max_bytes
@@ -121,6 +142,12 @@ class FastPath:
         self._bytes = 0
         self._generation = 0
         self._lock = threading.Lock()
+        # With the shared file cache (no Redis) the page generation is one file: a stat() a
+        # request tells whether any process purged, so a publish shows at once everywhere. With
+        # Redis that would be a round trip a request; there FASTPATH_SECONDS is the bound.
+        cache = caches[settings.PAGE_CACHE_ALIAS]
+        self._read_stamp = VersionReader(cache, page_generation.key) if isinstance(cache, FileBasedCache) else None
+        self._stamp = None
         _instances.add(self)
 
     def __call__(self, environ, start_response):
@@ -129,13 +156,29 @@ class FastPath:
         key = self.request_key(environ)
         if key is None:
             return self.app(environ, start_response)
+        generation = self._generation  # before the stamp: a purge seen meanwhile drops this fill
+        if self._read_stamp is not None and not self._stamp_is_current():
+            return self.app(environ, start_response)
         now = self.clock()
         entry = self._entries.get(key)
         if entry is not None and now < entry.expires_at:
             return self._replay(entry, environ, start_response)
         if environ.get("REQUEST_METHOD") != "GET":
             return self.app(environ, start_response)  # a HEAD reads a GET's entry but never fills one
-        return self._fill(key, now, environ, start_response)
+        return self._fill(key, now, generation, environ, start_response)
+
+    def _stamp_is_current(self) -> bool:
+        """False when the generation cannot be read (just purged, unreadable): Django answers."""
+        try:
+            stamp = self._read_stamp()
+        except OSError:
+            return False
+        if stamp is None:
+            return False
+        if stamp != self._stamp:
+            self.clear()  # another process (or this one) purged: nothing kept is current
+            self._stamp = stamp
+        return True
 
     def request_key(self, environ) -> tuple | None:
         """None unless the page cache may answer; else every input Django's answer depends on."""
@@ -170,13 +213,12 @@ class FastPath:
         if entry.max_age is not None and entry.expires_ts is not None:
             # The same estimate as Django's FetchFromCacheMiddleware on a page-cache hit.
             headers.append(("Age", str(max(0, entry.max_age - (entry.expires_ts - int(time.time()))))))
-        request_id = choose_request_id(offered=environ.get("HTTP_X_REQUEST_ID"), trust_proxy=self.trust_proxy)
+        request_id = self.choose_request_id(offered=environ.get("HTTP_X_REQUEST_ID"), trust_proxy=self.trust_proxy)
         headers.append(("X-Request-ID", request_id))
         start_response(entry.status, headers)
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [entry.body]
 
-    def _fill(self, key: tuple, started: float, environ, start_response):
-        generation = self._generation
+    def _fill(self, key: tuple, started: float, generation: int, environ, start_response):
         captured = []
 
         def capture(status, headers, exc_info=None):

@@ -1,32 +1,26 @@
-"""The public page cache: one cache alias, cleared whole whenever published content changes.
-
-Clearing everything is deliberate: navigation, teasers and the footer put one page's
-content on many others, and a small clinic site re-renders in milliseconds.
+"""Per-process copies of page cache entries, kept under the page generation token.
 
 Entries the uncached page path reads on every request (site, settings, route, menu, access
-checks, fragments) are also kept in process memory, tagged with the cache's *generation*: a
-random token stored in the alias itself. A purge clears the alias and writes a new token, so each
+checks, fragments) are kept in process memory, tagged with the cache's *generation*
+(caching.tokens.page_generation). A purge clears the alias and writes a new token, so each
 process reads one key per request (the token) and drops its whole memory copy when it changed:
 a publish shows at once on every worker, whatever process handled it.
 
-The same token names where a request's shared entries go: fragments and routes (`shared_key`)
-and stored pages (the key prefix of clinic/middleware.py's page cache). A request reads it before
-it reads any content, so whatever a request that began before a purge stores lands under the old
-token, where no request that begins after the purge looks: its old content cannot be served
-after the purge, however late it is written. Such leftovers expire with PAGE_CACHE_SECONDS.
+The same token names where a request's shared entries go (`shared_key`, and the key prefix of
+the page cache middleware). A request reads it before it reads any content, so whatever a
+request that began before a purge stores lands under the old token, where no request that
+begins after the purge looks. Such leftovers expire with PAGE_CACHE_SECONDS.
 """
 
 import copy
-import secrets
 import threading
 from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
-from django.db import transaction
 
-GENERATION_KEY = "generation"
+from .tokens import page_generation
+
 # A bound on the process copy; a clinic site has a few dozen pages.
 MAX_LOCAL_ENTRIES = 2000
 
@@ -36,41 +30,7 @@ _lock = threading.Lock()
 _local: tuple[str | None, dict] = (None, {})
 
 
-def purge_page_cache() -> None:
-    _purge()
-    if transaction.get_connection().in_atomic_block:
-        # Signals such as page_published fire before the admin's transaction commits; a request
-        # in between would cache the old content (and access rules) for the new generation.
-        transaction.on_commit(_purge, robust=True)
-
-
-def _purge() -> None:
-    from clinic import fastpath  # imports the middleware, which imports this module
-
-    # This process's fast-path copies go at once; other processes' within FASTPATH_SECONDS.
-    fastpath.clear_local()
-    cache = caches[settings.PAGE_CACHE_ALIAS]
-    if isinstance(cache, RedisCache):
-        # The page cache shares its Redis database with sessions and throttle
-        # counters; Django's clear() would FLUSHDB and log every user out. Delete
-        # only the keys under this alias's prefix.
-        client = cache._cache.get_client(write=True)
-        pattern = cache.make_key("*")
-        batch = []
-        for key in client.scan_iter(match=pattern, count=500):
-            batch.append(key)
-            if len(batch) >= 500:
-                client.delete(*batch)
-                batch = []
-        if batch:
-            client.delete(*batch)
-    else:
-        cache.clear()
-    cache.set(GENERATION_KEY, secrets.token_hex(8), settings.PAGE_CACHE_SECONDS)
-    _forget_local()
-
-
-def _forget_local() -> None:
+def forget_local() -> None:
     global _local
     with _lock:
         _local = (None, {})
@@ -78,20 +38,9 @@ def _forget_local() -> None:
     _request_generation.set(None)
 
 
-def current_generation() -> str | None:
-    """The shared cache's generation token, made if missing (after a purge or expiry);
-    None if the cache cannot be read (Redis down): then nothing is kept in process memory."""
-    cache = caches[settings.PAGE_CACHE_ALIAS]
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, secrets.token_hex(8), settings.PAGE_CACHE_SECONDS)
-        generation = cache.get(GENERATION_KEY)
-    return generation
-
-
 def bind_generation():
     """Read the generation once for this request; returns a token for `unbind_generation`."""
-    return _request_generation.set(current_generation())
+    return _request_generation.set(page_generation.current())
 
 
 def unbind_generation(token) -> None:
@@ -146,7 +95,7 @@ def shared_key(key: str) -> str:
     return key if generation is None else f"{key}:{generation}"
 
 
-def recall(key: str):
+def lookup(key: str):
     """A page cache entry from process memory, else from the shared cache (then kept in memory);
     None if neither has it. Values are shared between requests: treat them as read-only."""
     value = local_get(key)
@@ -157,16 +106,16 @@ def recall(key: str):
     return value
 
 
-def store(key: str, value) -> None:
+def keep(key: str, value) -> None:
     caches[settings.PAGE_CACHE_ALIAS].set(shared_key(key), value, settings.PAGE_CACHE_SECONDS)
     local_set(key, value)
 
 
-def remember(key: str, build):
-    """`recall(key)`, else `build()` stored in both places unless it returns None."""
-    value = recall(key)
+def lookup_or_build(key: str, build):
+    """`lookup(key)`, else `build()` kept in both places unless it returns None."""
+    value = lookup(key)
     if value is None:
         value = build()
         if value is not None:
-            store(key, value)
+            keep(key, value)
     return value
