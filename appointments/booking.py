@@ -217,8 +217,21 @@ def book(
     consent: bool,
     site: Site | None = None,
     now: dt.datetime | None = None,
+    by_staff: bool = False,
+    note: str = "",
+    booked_by: int | None = None,
+    outside_hours_ok: bool = False,
 ) -> Booked:
-    """Book a slot, or raise InvalidBooking (bad input) or SlotTaken (someone else got there first)."""
+    """Book a slot, or raise InvalidBooking (bad input) or SlotTaken (someone else got there first).
+
+    by_staff: a phone or desk booking, by series.book_series under the same lock and overlap check.
+    """
+    if by_staff:
+        from .series import book_series  # series builds on this module
+
+        staff = {"name": name, "email": email, "phone": phone, "note": note, "booked_by": booked_by, "now": now}
+        staff.update(service=service, practitioner=practitioner or "", outside_hours_ok=outside_hours_ok, site=site)
+        return book_series(starts=[start], **staff)[0]
     now = now or timezone.now()
     details = clean_details(name=name, email=email, phone=phone, message=message, consent=consent)
     service_obj = resolve_service(service)

@@ -7,6 +7,7 @@ Times are stored as aware UTC datetimes; weekly hours are wall-clock times in th
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -288,7 +289,8 @@ class Appointment(models.Model):
     manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
     sequence = models.PositiveIntegerField(default=0, editable=False, help_text="iCalendar SEQUENCE")
     name = models.CharField(_("name"), max_length=100)
-    email = models.EmailField(_("email"), max_length=254)
+    # Empty for patients booked by phone or at the desk without one: they get a printed slip.
+    email = models.EmailField(_("email"), max_length=254, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     message = models.TextField(_("message"), max_length=500, blank=True)
     consent = models.BooleanField(_("consent to storing details"), default=False)
@@ -300,6 +302,21 @@ class Appointment(models.Model):
     # The start a reminder was queued for; a moved appointment gets a new one.
     reminder_queued_for = models.DateTimeField(null=True, blank=True, editable=False)
     purged_at = models.DateTimeField(_("details purged at"), null=True, blank=True, editable=False)
+    # Staff bookings (phone, desk): who booked, and a note the patient never sees.
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("booked by"),
+    )
+    note = models.TextField(_("internal note"), max_length=500, blank=True)
+    # A course of care: the sessions booked together share a series key; "session 2 of 6".
+    series = models.UUIDField(_("course of care"), null=True, blank=True, editable=False, db_index=True)
+    series_number = models.PositiveSmallIntegerField(_("session"), null=True, blank=True, editable=False)
+    series_total = models.PositiveSmallIntegerField(_("sessions in the course"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["start"]
