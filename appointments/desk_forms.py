@@ -79,6 +79,7 @@ class BookForPatientForm(forms.Form):
     outside_hours_ok = forms.BooleanField(label=_("Book anyway, outside opening hours"), required=False)
 
     def __init__(self, *args, tz: zoneinfo.ZoneInfo, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.tz = tz
         self.fields["service"].choices = [

@@ -72,3 +72,44 @@ def test_postgres_constraint_catches_what_the_check_misses(clinic, monkeypatch):
                 **details(email="other@example.org"),
             )
     assert Appointment.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_and_one_online_patient_on_the_same_time_exactly_one_wins(clinic):
+    """Reception at two desks and a patient online press "Book" for Alex at 10:00 at the same moment."""
+    barrier = threading.Barrier(3)
+    outcomes: dict[str, str] = {}
+    lock = threading.Lock()
+    staff = {"consent": False, "by_staff": True, "email": "", "phone": "020 7946 0003"}
+    attempts = {
+        "desk 1": {"name": "Desk One", **staff},
+        "desk 2": {"name": "Desk Two", **staff},
+        "online": details(email="online@example.org"),
+    }
+
+    def attempt(who: str):
+        try:
+            barrier.wait()
+            booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **attempts[who])
+            result = "booked"
+        except booking.SlotTaken:
+            result = "taken"
+        except Exception as error:  # anything else would be a 500 for that person
+            result = f"error: {error!r}"
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes[who] = result
+
+    with time_machine.travel(NOW, tick=False):
+        threads = [threading.Thread(target=attempt, args=(who,)) for who in attempts]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+
+    assert sorted(outcomes.values()) == ["booked", "taken", "taken"], outcomes
+    (stored,) = Appointment.objects.filter(practitioner__slug="alex", start=SLOT)
+    winner = next(who for who, result in outcomes.items() if result == "booked")
+    assert stored.name == attempts[winner]["name"]
+    print(f"{connection.vendor}: {winner} booked, the other two told the time was taken")
