@@ -20,6 +20,7 @@ from .desk_forms import OTHER, BookForPatientForm, local_value, parse_start
 from .emails import _clinic
 from .models import Appointment, Practitioner, Service
 from .staff_times import free_times
+from .views import parse_day
 
 # Reception and above: whoever works the calendar's actions may book.
 can_book = permission_required("appointments.change_appointment", raise_exception=True)
@@ -51,10 +52,13 @@ def _times_for(form, tz, now) -> tuple[Service | None, Practitioner | None, dt.d
     """The free times of the chosen day for the chosen practitioner, as radio options."""
     value = form.cleaned_data if form.is_bound and hasattr(form, "cleaned_data") else form.initial
     raw = (form.data if form.is_bound else form.initial) or {}
-    service = Service.objects.filter(slug=value.get("service") or raw.get("service") or "", active=True).first()
-    practitioner = Practitioner.objects.filter(
-        slug=value.get("practitioner") or raw.get("practitioner") or "", active=True
-    ).first()
+    # Only slugs the selects offer reach a query (a NUL byte is an error on PostgreSQL).
+    slugs = {}
+    for key in ("service", "practitioner"):
+        slug = value.get(key) or raw.get(key) or ""
+        slugs[key] = slug if slug in dict(form.fields[key].choices) else ""
+    service = Service.objects.filter(slug=slugs["service"], active=True).first() if slugs["service"] else None
+    practitioner = Practitioner.objects.filter(slug=slugs["practitioner"]).first() if slugs["practitioner"] else None
     day = value.get("day") or now.astimezone(tz).date()
     if service is None or practitioner is None:
         return service, practitioner, day, []
@@ -98,6 +102,7 @@ def _page(request, form, *, tz, now, status=200, sessions=None, warnings=None, e
                 for s in taken
             ],
             "kept": [(s.number, local_value(s.start, tz)) for s in sessions or [] if not s.taken and s.number > 1],
+            "plan": [(s.number, s.start.astimezone(tz), s.taken) for s in sessions or []],
             "warnings": warnings or [],
             "error": error,
             "tz": tz,
@@ -115,15 +120,19 @@ def book(request):
     if request.method == "GET":
         form = BookForPatientForm(initial=_initial_from_query(request.GET, tz), tz=tz)
         return _page(request, form, tz=tz, now=now)
+    if "show" in request.POST:
+        # Only the day's free times: nothing is checked or saved until staff press "Book".
+        fields = [k for k in BookForPatientForm.base_fields if k not in ("start", "day", "outside_hours_ok")]
+        shown = {k: request.POST[k][:500] for k in fields if request.POST.get(k)}
+        shown["day"] = parse_day(request.POST.get("day", "")) or now.astimezone(tz).date()
+        return _page(request, BookForPatientForm(initial=shown, tz=tz), tz=tz, now=now)
     form = BookForPatientForm(request.POST, tz=tz)
     if not form.is_valid():
         return _page(request, form, tz=tz, now=now, status=400)
     data = form.cleaned_data
-    if "show" in request.POST or data["first_start"] is None:
-        if "show" not in request.POST:
-            form.add_error("start", _("Choose a time from the free times, or enter another time."))
-            return _page(request, form, tz=tz, now=now, status=400)
-        return _page(request, form, tz=tz, now=now)
+    if data["first_start"] is None:
+        form.add_error("start", _("Choose a time from the free times, or enter another time."))
+        return _page(request, form, tz=tz, now=now, status=400)
     planned = series.plan(first=data["first_start"], count=data["repeat_count"], weeks=data["repeat_weeks"], tz=tz)
     starts, chosen = form.chosen_sessions(planned)
     common = {

@@ -113,3 +113,25 @@ def test_two_staff_and_one_online_patient_on_the_same_time_exactly_one_wins(clin
     winner = next(who for who, result in outcomes.items() if result == "booked")
     assert stored.name == attempts[winner]["name"]
     print(f"{connection.vendor}: {winner} booked, the other two told the time was taken")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgres_constraint_refuses_a_course_whole_when_one_session_overlaps(clinic, monkeypatch):
+    """The staff and course path rests on the same exclusion constraint: with the checks switched
+    off, the overlapping third session rolls back the first two as well."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the exclusion constraint exists on PostgreSQL only")
+    from appointments import series
+
+    with time_machine.travel(NOW, tick=False):
+        booking.book(service="initial-evaluation", practitioner="alex", start=SLOT + dt.timedelta(weeks=2), **details())
+        monkeypatch.setattr(booking, "_clashes", lambda *args, **kwargs: False)
+        with pytest.raises(booking.SlotTaken):
+            series.book_series(
+                service="initial-evaluation",
+                practitioner="alex",
+                starts=[SLOT + dt.timedelta(weeks=n, minutes=30) for n in range(4)],
+                name="Course Patient",
+                phone="020 7946 0005",
+            )
+    assert Appointment.objects.count() == 1

@@ -172,6 +172,11 @@ def test_the_form_shows_the_free_times_of_the_day_and_takes_the_grid_parameters(
     assert 'value="2027-01-12T11:15"' in html and "Free times on Tuesday 12 January 2027 with Alex Example" in html
     shown = reception.post(BOOK, form(day="2027-01-13", start="", show="1", practitioner="sam"))
     assert shown.status_code == 200 and "Wednesday 13 January 2027 with Sam Sample" in shown.content.decode()
+    bare = reception.post(
+        BOOK, {"service": "initial-evaluation", "practitioner": "sam", "day": "2027-01-13", "show": "1"}
+    )
+    assert bare.status_code == 200 and "This field is required" not in bare.content.decode()
+    assert 'value="2027-01-13T09:00"' in bare.content.decode()
     assert Appointment.objects.count() == 1
     calendar = reception.get(reverse("appointments_admin:calendar")).content.decode()
     assert f'href="{BOOK}"' in calendar and "Book for a patient" in calendar
@@ -186,6 +191,8 @@ def test_book_next_visit_fills_in_the_patient_and_the_service(reception, clinic)
     assert '<option value="initial-evaluation" selected>' in page and '<option value="sam" selected>' in page
     assert 'value="2027-01-19"' in page  # a week on, to start from
     assert reception.get(BOOK, {"appointment": "99999999999999999999"}).status_code == 200
+    odd = reception.get(BOOK, {"service": "x\x00", "practitioner": "\x00", "start": "\x00", "appointment": "1\x00"})
+    assert odd.status_code == 200
 
 
 def test_a_six_week_course_lists_the_taken_week_and_books_all_once_it_is_re_picked(reception, clinic):
@@ -198,9 +205,9 @@ def test_a_six_week_course_lists_the_taken_week_and_books_all_once_it_is_re_pick
     page = first.content.decode()
     assert first.status_code == 409 and "Session 3: Tuesday 26 January 2027, 10:00 is taken" in page
     assert Appointment.objects.count() == 1  # nothing saved until every session has a time
-    alternatives = re.findall(r'name="session_3" id="[^"]+" value="([^"]+)"', page)
+    alternatives = re.findall(r'type="radio" name="session_3" value="([^"]+)"', page)
     assert alternatives and all(a.startswith("2027-01-2") for a in alternatives)
-    assert re.findall(r'name="session_(\d+)" value=', page) == ["2", "4", "5", "6"]  # kept as planned
+    assert re.findall(r'type="hidden" name="session_(\d+)"', page) == ["2", "4", "5", "6"]  # kept as planned
     done = reception.post(BOOK, {**course, "session_3": alternatives[0]})
     assert done.status_code == 302
     sessions = list(Appointment.objects.exclude(email="o@example.org").order_by("start"))

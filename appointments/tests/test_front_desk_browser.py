@@ -28,7 +28,11 @@ def check_axe(page, label, shots):
             page.wait_for_timeout(100)
         violations = axe_violations(page)
         assert violations == [], f"{label} at {viewport['width']}px: {violations}"
+        # The admin scrolls inside its main column: grow the window to the content to capture all of it.
+        height = page.evaluate("() => Math.max(...[...document.querySelectorAll('*')].map(e => e.scrollHeight))")
+        page.set_viewport_size({"width": viewport["width"], "height": min(height, 6000)})
         page.screenshot(path=str(shots / f"{label}-{viewport['width']}.png"), full_page=True)
+        page.set_viewport_size(viewport)
 
 
 @pytest.fixture
