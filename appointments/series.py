@@ -20,7 +20,7 @@ from wagtail.models import Site
 from . import booking, emails, series_mail
 from . import slots as engine
 from .models import Appointment, Practitioner, Service
-from .staff_times import STAFF_HORIZON, nearest_in_week, outside_hours
+from .staff_times import STAFF_HORIZON, nearest_in_week, outside_hours_many
 
 MAX_SESSIONS = 12
 MAX_WEEKS_APART = 4
@@ -112,20 +112,32 @@ def check_sessions(
     """Each session with what stands in its way. A session whose time staff did not choose
     themselves (a later week of a course) counts as taken when patients could not book it either
     (closed, time off, outside hours); the ones staff chose carry warnings instead."""
-    sessions = []
-    for number, start in enumerate(starts, start=1):
-        end = start + dt.timedelta(minutes=service.duration_minutes)
-        blocked_until = end + dt.timedelta(minutes=service.buffer_minutes)
-        session = Session(number, start, end)
-        session.taken = booking._clashes(practitioner, start, end, blocked_until)
-        session.warnings = outside_hours(practitioner=practitioner, start=start, end=end, site=site)
-        if session.warnings and number not in chosen:
+    duration = dt.timedelta(minutes=service.duration_minutes)
+    buffer = dt.timedelta(minutes=service.buffer_minutes)
+    sessions = [Session(number, start, start + duration) for number, start in enumerate(starts, start=1)]
+    if not sessions:
+        return []
+    # One read of the practitioner's bookings across the course, not one per session: the same
+    # test as booking._clashes (which book_series repeats under the lock).
+    busy = list(
+        Appointment.objects.filter(
+            practitioner=practitioner,
+            status__in=Appointment.ACTIVE,
+            start__lt=max(s.end for s in sessions) + buffer,
+            blocked_until__gt=min(s.start for s in sessions),
+        ).values_list("start", "blocked_until")
+    )
+    warnings = outside_hours_many(practitioner=practitioner, spans=[(s.start, s.end) for s in sessions], site=site)
+    for session, session_warnings in zip(sessions, warnings, strict=True):
+        blocked_until = session.end + buffer
+        session.taken = any(start < blocked_until and until > session.start for start, until in busy)
+        session.warnings = session_warnings
+        if session.warnings and session.number not in chosen:
             session.taken = True
         if session.taken:
             session.alternatives = nearest_in_week(
-                service=service, practitioner=practitioner, wanted=start, now=now, site=site
+                service=service, practitioner=practitioner, wanted=session.start, now=now, site=site
             )
-        sessions.append(session)
     return sessions
 
 

@@ -72,22 +72,41 @@ def nearest_in_week(
     return engine.nearest(free, to=wanted, count=count)
 
 
-def outside_hours(*, practitioner: Practitioner, start: dt.datetime, end: dt.datetime, site=None) -> list[str]:
-    """Why patients could not book this time online (closure, time off, outside working hours), if so."""
+def outside_hours_many(
+    *, practitioner: Practitioner, spans: list[tuple[dt.datetime, dt.datetime]], site=None
+) -> list[list[str]]:
+    """Per (start, end) span, why patients could not book it online (closure, time off, outside
+    working hours), if so; three queries whatever the number of spans."""
     tz = clinic_zone(site)
-    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
-    warnings = []
-    closure = Closure.objects.filter(first_day__lte=local_end.date(), last_day__gte=local_start.date()).first()
-    if closure is not None:
-        warnings.append(_("The clinic is closed that day (%(closure)s).") % {"closure": closure})
-    if TimeOff.objects.filter(practitioner=practitioner, starts_at__lt=end, ends_at__gt=start).exists():
-        warnings.append(_("%(name)s has time off then.") % {"name": practitioner})
-    within = (
-        local_start.date() == local_end.date()
-        and practitioner.working_hours.filter(
-            weekday=local_start.weekday(), starts__lte=local_start.time(), ends__gte=local_end.time()
-        ).exists()
+    if not spans:
+        return []
+    local = [(start.astimezone(tz), end.astimezone(tz)) for start, end in spans]
+    closures = list(
+        Closure.objects.filter(
+            first_day__lte=max(e.date() for _, e in local), last_day__gte=min(s.date() for s, _ in local)
+        )
     )
-    if not within:
-        warnings.append(_("It is outside %(name)s's working hours.") % {"name": practitioner})
-    return warnings
+    time_off = list(
+        TimeOff.objects.filter(
+            practitioner=practitioner, starts_at__lt=max(e for _, e in spans), ends_at__gt=min(s for s, _ in spans)
+        ).values_list("starts_at", "ends_at")
+    )
+    hours = list(practitioner.working_hours.values_list("weekday", "starts", "ends"))
+    result = []
+    for (start, end), (local_start, local_end) in zip(spans, local, strict=True):
+        warnings = []
+        closure = next(
+            (c for c in closures if c.first_day <= local_end.date() and c.last_day >= local_start.date()), None
+        )
+        if closure is not None:
+            warnings.append(_("The clinic is closed that day (%(closure)s).") % {"closure": closure})
+        if any(off_start < end and off_end > start for off_start, off_end in time_off):
+            warnings.append(_("%(name)s has time off then.") % {"name": practitioner})
+        within = local_start.date() == local_end.date() and any(
+            weekday == local_start.weekday() and starts <= local_start.time() and ends >= local_end.time()
+            for weekday, starts, ends in hours
+        )
+        if not within:
+            warnings.append(_("It is outside %(name)s's working hours.") % {"name": practitioner})
+        result.append(warnings)
+    return result
