@@ -32,6 +32,8 @@ MAX_MESSAGE = 500
 CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 CONTROL_EXCEPT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f\u2028\u2029]")
 PHONE = re.compile(r"^[0-9+()\-. ]{5,30}$")
+# A booking and its buffer last at most 480 + 240 minutes (Service's validators); a day leaves margin.
+LONGEST_BOOKING = dt.timedelta(days=1)
 
 
 class BookingError(Exception):
@@ -186,7 +188,7 @@ def check_start(*, service: Service, practitioner: Practitioner | None, start, s
 def _clashes(practitioner: Practitioner, start, end, blocked_until, *, exclude=None) -> bool:
     clashes = Appointment.objects.filter(
         practitioner=practitioner, status__in=Appointment.ACTIVE, start__lt=blocked_until, blocked_until__gt=start
-    )
+    ).filter(start__gt=start - LONGEST_BOOKING)  # an index range, not every past booking (SQLite scanned them)
     if exclude is not None:
         clashes = clashes.exclude(pk=exclude)
     return clashes.exists()

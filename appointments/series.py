@@ -125,6 +125,7 @@ def check_sessions(
             status__in=Appointment.ACTIVE,
             start__lt=max(s.end for s in sessions) + buffer,
             blocked_until__gt=min(s.start for s in sessions),
+            start__gt=min(s.start for s in sessions) - booking.LONGEST_BOOKING,
         ).values_list("start", "blocked_until")
     )
     warnings = outside_hours_many(practitioner=practitioner, spans=[(s.start, s.end) for s in sessions], site=site)

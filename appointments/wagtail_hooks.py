@@ -63,7 +63,9 @@ class AppointmentViewSet(SnippetViewSet):
     ordering = ["-start"]
     # Times and status change through the calendar's actions (which check overlaps and email
     # the patient), never by editing fields here.
-    edit_handler = ObjectList([FieldPanel("name"), FieldPanel("email"), FieldPanel("phone"), FieldPanel("message")])
+    edit_handler = ObjectList(
+        [FieldPanel("name"), FieldPanel("email"), FieldPanel("phone"), FieldPanel("message"), FieldPanel("note")]
+    )
 
 
 class PractitionerViewSet(SnippetViewSet):

@@ -307,3 +307,24 @@ def test_a_course_keeps_its_wall_clock_time_across_the_clock_change():
     starts = series.plan(first=first, count=3, weeks=1, tz=LONDON)
     assert [s.astimezone(LONDON).strftime("%d %H:%M") for s in starts] == ["23 09:00", "30 09:00", "06 09:00"]
     assert starts[1] == dt.datetime(2027, 3, 30, 8, 0, tzinfo=dt.UTC)  # BST from 28 March
+
+
+def test_the_internal_note_is_exported_with_the_patient_data_and_purged_with_it(clinic):
+    from appointments.patient_data import export_rows, purge_expired
+
+    booking.book(
+        service="initial-evaluation", practitioner="alex", start=SLOT, name="Pat", phone="0123 45678",
+        email="pat@example.org", consent=False, by_staff=True, note="Prefers mornings.",
+    )  # fmt: skip
+    assert export_rows("pat@example.org")[0]["note"] == "Prefers mornings."
+    assert purge_expired(now=SLOT + dt.timedelta(days=2 * 365 + 40)) == 1
+    assert Appointment.objects.get().note == ""
+
+
+def test_taken_between_the_check_and_the_save_reshows_the_form_with_the_reason(reception, clinic, monkeypatch):
+    """The other desk's booking lands after this form's check: the lock and the check under it refuse."""
+    monkeypatch.setattr(booking, "_clashes", lambda *args, **kwargs: True)
+    response = reception.post(BOOK, form(name="Robin Reader", repeat_count="3"))
+    page = response.content.decode()
+    assert response.status_code == 409 and "That time was just taken" in page and 'value="Robin Reader"' in page
+    assert Appointment.objects.count() == 0
