@@ -328,3 +328,21 @@ def test_taken_between_the_check_and_the_save_reshows_the_form_with_the_reason(r
     page = response.content.decode()
     assert response.status_code == 409 and "That time was just taken" in page and 'value="Robin Reader"' in page
     assert Appointment.objects.count() == 0
+
+
+def test_the_overlap_check_reads_an_index_range_and_still_sees_the_longest_booking(clinic):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    longest = clinic["initial"]
+    longest.duration_minutes, longest.buffer_minutes = 480, 240  # the most Service's validators allow
+    longest.save()
+    start = SLOT - dt.timedelta(hours=11)
+    Appointment.objects.create(
+        practitioner=clinic["a"], service=longest, start=start, end=start + dt.timedelta(hours=8),
+        blocked_until=start + dt.timedelta(hours=12), manage_token_hash="x" * 64, name="Long",
+    )  # fmt: skip
+    with CaptureQueriesContext(connection) as captured:
+        assert booking._clashes(clinic["a"], SLOT, SLOT + dt.timedelta(minutes=45), SLOT + dt.timedelta(hours=1))
+    # Bounded below as well as above: with 100,000 past bookings SQLite otherwise walks all of them.
+    assert '"start" >' in captured.captured_queries[0]["sql"]
