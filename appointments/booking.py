@@ -28,6 +28,8 @@ MAX_NAME = 100
 MAX_EMAIL = 254
 MAX_PHONE = 30
 MAX_MESSAGE = 500
+# A booking and its buffer last at most 480 + 240 minutes (Service's validators); a day leaves margin.
+LONGEST_BOOKING = dt.timedelta(days=1)
 
 
 class BookingError(Exception):
@@ -182,7 +184,7 @@ def check_start(*, service: Service, practitioner: Practitioner | None, start, s
 def _clashes(practitioner: Practitioner, start, end, blocked_until, *, exclude=None) -> bool:
     clashes = Appointment.objects.filter(
         practitioner=practitioner, status__in=Appointment.ACTIVE, start__lt=blocked_until, blocked_until__gt=start
-    )
+    ).filter(start__gt=start - LONGEST_BOOKING)  # an index range, not every past booking (SQLite scanned them)
     if exclude is not None:
         clashes = clashes.exclude(pk=exclude)
     return clashes.exists()

@@ -91,6 +91,8 @@ def send_patient_email(*, appointment_id: int, kind: str, sequence: int, manage_
     appointment = Appointment.objects.select_related("service", "practitioner").filter(pk=appointment_id).first()
     if appointment is None or appointment.purged_at:
         return "skipped: gone"
+    if not appointment.email:
+        return "skipped: no email address"  # booked by phone or at the desk; staff gave a printed slip
     superseded = appointment.sequence != sequence and kind in ("booked", "requested", "confirmed", "moved")
     if superseded and not manage_token:
         # A later change has its own email with the newer calendar entry. The first email still goes:
@@ -112,6 +114,8 @@ def send_reminder(*, appointment_id: int, start: str) -> str:
         )
         if appointment is None or appointment.purged_at or appointment.reminder_sent_at:
             return "skipped: gone or already sent"
+        if not appointment.email:
+            return "skipped: no email address"
         if appointment.status != Appointment.Status.CONFIRMED:
             return "skipped: no longer confirmed"
         if appointment.start.isoformat() != start or appointment.start <= timezone.now():

@@ -17,7 +17,7 @@ def uid_for(appointment: Appointment) -> str:
     return f"appointment-{appointment.reference}@{host}"
 
 
-def _event(
+def event_for(
     appointment: Appointment, *, clinic_name: str, for_staff: bool, organizer: str = "", location: str = ""
 ) -> Event:
     event = Event()
@@ -64,7 +64,7 @@ def appointment_calendar(
     calendar.add("version", "2.0")
     calendar.add("method", "REQUEST" if appointment.is_active else "CANCEL")
     calendar.add_component(
-        _event(appointment, clinic_name=clinic_name, for_staff=False, organizer=organizer, location=location)
+        event_for(appointment, clinic_name=clinic_name, for_staff=False, organizer=organizer, location=location)
     )
     return calendar.to_ical()
 
@@ -76,5 +76,5 @@ def practitioner_feed(appointments: Iterable[Appointment], *, name: str) -> byte
     # An X- property has no known type: say it is TEXT, or commas and semicolons go out unescaped.
     calendar.add("x-wr-calname", vText(name))
     for appointment in appointments:
-        calendar.add_component(_event(appointment, clinic_name="", for_staff=True))
+        calendar.add_component(event_for(appointment, clinic_name="", for_staff=True))
     return calendar.to_ical()

@@ -7,6 +7,7 @@ Times are stored as aware UTC datetimes; weekly hours are wall-clock times in th
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -15,12 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
-from wagtail.contrib.forms.models import AbstractEmailForm, AbstractFormField
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
-from wagtail.fields import RichTextField, StreamField
+from wagtail.fields import StreamField
 from wagtail.models import Orderable
 
 from .blocks import BookingCareCardStreamBlock
+from .contact_models import ContactFormField, ContactPage  # noqa: F401 - models of this app, defined apart
 from .online_limit_fields import OnlineBookingLimits
 
 WEEKDAYS = [
@@ -290,7 +291,8 @@ class Appointment(models.Model):
     manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
     sequence = models.PositiveIntegerField(default=0, editable=False, help_text="iCalendar SEQUENCE")
     name = models.CharField(_("name"), max_length=100)
-    email = models.EmailField(_("email"), max_length=254)
+    # Empty for patients booked by phone or at the desk without one: they get a printed slip.
+    email = models.EmailField(_("email"), max_length=254, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     message = models.TextField(_("message"), max_length=500, blank=True)
     consent = models.BooleanField(_("consent to storing details"), default=False)
@@ -304,6 +306,21 @@ class Appointment(models.Model):
     # The start a reminder was queued for; a moved appointment gets a new one.
     reminder_queued_for = models.DateTimeField(null=True, blank=True, editable=False)
     purged_at = models.DateTimeField(_("details purged at"), null=True, blank=True, editable=False)
+    # Staff bookings (phone, desk): who booked, and a note the patient never sees.
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("booked by"),
+    )
+    note = models.TextField(_("internal note"), max_length=500, blank=True)
+    # A course of care: the sessions booked together share a series key; "session 2 of 6".
+    series = models.UUIDField(_("course of care"), null=True, blank=True, editable=False, db_index=True)
+    series_number = models.PositiveSmallIntegerField(_("session"), null=True, blank=True, editable=False)
+    series_total = models.PositiveSmallIntegerField(_("sessions in the course"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["start"]
@@ -329,53 +346,6 @@ class Appointment(models.Model):
         token = secrets.token_urlsafe(32)
         self.manage_token_hash = hash_token(token)
         return token
-
-
-class ContactFormField(AbstractFormField):
-    page = ParentalKey("ContactPage", on_delete=models.CASCADE, related_name="form_fields")
-
-
-class ContactPage(AbstractEmailForm):
-    """The general contact form at /contact/ (Wagtail's form builder).
-
-    Mail goes through the outbox rather than straight to SMTP, a hidden honeypot field
-    catches simple bots, and each client may send only a few messages an hour.
-    """
-
-    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
-    thank_you_text = RichTextField(_("thank-you text"), blank=True, features=["bold", "italic", "link"])
-
-    content_panels = AbstractEmailForm.content_panels + [
-        FieldPanel("intro"),
-        InlinePanel("form_fields", label=_("Form fields")),
-        FieldPanel("thank_you_text"),
-        MultiFieldPanel(
-            [FieldRowPanel([FieldPanel("from_address"), FieldPanel("to_address")]), FieldPanel("subject")],
-            heading=_("Email"),
-        ),
-    ]
-
-    max_count = 1
-    parent_page_types = ["pages.HomePage"]
-    subpage_types = []
-
-    class Meta:
-        verbose_name = _("contact page")
-
-    def get_submissions_list_view_class(self):
-        from .spreadsheets import ContactSubmissionsListView
-
-        return ContactSubmissionsListView
-
-    def serve(self, request, *args, **kwargs):
-        from .contact import serve_contact_page
-
-        return serve_contact_page(self, request, *args, **kwargs)
-
-    def send_mail(self, form):
-        from .contact import queue_submission_email
-
-        queue_submission_email(self, form)
 
 
 class ScheduledRun(models.Model):

@@ -22,6 +22,7 @@ EXPORT_FIELDS = [
     "email",
     "phone",
     "message",
+    "note",
     "consent",
     "consent_at",
     "created_at",
@@ -115,4 +116,4 @@ def purge_expired(*, now: dt.datetime | None = None, dry_run: bool = False) -> i
         return due.count()
     old_messages.delete()
     old_mail.delete()
-    return due.update(name=PURGED_NAME, email="removed@invalid", phone="", message="", purged_at=now)
+    return due.update(name=PURGED_NAME, email="removed@invalid", phone="", message="", note="", purged_at=now)

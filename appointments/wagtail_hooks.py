@@ -12,7 +12,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, SnippetViewSetGroup
 
-from . import admin_views
+from . import admin_views, desk_views
 from .availability import clinic_zone
 from .models import Appointment, Closure, Practitioner, Service, TimeOff
 from .slots import local_day_span
@@ -63,7 +63,9 @@ class AppointmentViewSet(SnippetViewSet):
     ordering = ["-start"]
     # Times and status change through the calendar's actions (which check overlaps and email
     # the patient), never by editing fields here.
-    edit_handler = ObjectList([FieldPanel("name"), FieldPanel("email"), FieldPanel("phone"), FieldPanel("message")])
+    edit_handler = ObjectList(
+        [FieldPanel("name"), FieldPanel("email"), FieldPanel("phone"), FieldPanel("message"), FieldPanel("note")]
+    )
 
 
 class PractitionerViewSet(SnippetViewSet):
@@ -109,6 +111,9 @@ admin_urls = (
         path("patient-data/", admin_views.patient_data, name="patient_data"),
         path("patient-data/delete/", admin_views.patient_delete, name="patient_delete"),
         path("feeds/", admin_views.feeds, name="feeds"),
+        path("book/", desk_views.book, name="book"),
+        path("<int:pk>/slip/", desk_views.slip, name="slip"),
+        path("<int:pk>/cancel-rest/", desk_views.cancel_rest, name="cancel_rest"),
     ],
     "appointments_admin",
 )

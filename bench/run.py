@@ -346,6 +346,8 @@ def members_and_appointments(server_name, env, seconds, connections, out, figure
     figures["members article, granted, keep-alive req/s"] = members_rps
     member_figures = bench_script("members_bench", env, "--requests", "200")
     booking_figures = bench_script("appointments_bench", env)
+    # SQLite always; PostgreSQL too when BENCH_POSTGRES_URL names a database of its own.
+    course_figures = bench_script("course_bench", env)
     article_queries = app_queries_with_session(env, article)
     ratio = members_rps / public_rps
     throttle_ratio = (
@@ -390,6 +392,9 @@ def members_and_appointments(server_name, env, seconds, connections, out, figure
         ("", "bookings per second, POST /api/v1/bookings", f"{booking_figures['bookings per second, API']:.1f} /s", "",
          "sequential, SQLite"),
     ]  # fmt: skip
+    for key, value in course_figures.items():
+        where = "in-process (course_bench)" if key == next(iter(course_figures)) else ""
+        rows.append((where, f"6-session course booked by staff: {key}", f"{value:.1f} ms", "", "under 200 ms"))
     table(rows, ("where", "figure", "value", "ratio", "target"), out)
     out.write(
         "HTTP rows: the chosen server with 2 workers, wrk keep-alive, "

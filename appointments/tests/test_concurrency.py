@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.db import connection, connections
 
-from appointments import booking
+from appointments import booking, series
 from appointments.models import Appointment
 
 from .conftest import NOW, SLOT, details
@@ -70,5 +70,74 @@ def test_postgres_constraint_catches_what_the_check_misses(clinic, monkeypatch):
                 practitioner="alex",
                 start=SLOT + dt.timedelta(minutes=30),
                 **details(email="other@example.org"),
+            )
+    assert Appointment.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_and_one_online_patient_on_the_same_time_exactly_one_wins(clinic):
+    """Reception at two desks and a patient online press "Book" for Alex at 10:00 at the same moment."""
+    barrier = threading.Barrier(3)
+    outcomes: dict[str, str] = {}
+    lock = threading.Lock()
+    staff = {"email": "", "phone": "020 7946 0003"}
+    attempts = {
+        "desk 1": (series.book_one, {"name": "Desk One", **staff}),
+        "desk 2": (series.book_one, {"name": "Desk Two", **staff}),
+        "online": (booking.book, {**details(email="online@example.org"), "online": True}),
+    }
+
+    def attempt(who: str):
+        try:
+            barrier.wait()
+            book, person = attempts[who]
+            book(service="initial-evaluation", practitioner="alex", start=SLOT, **person)
+            result = "booked"
+        except booking.SlotTaken:
+            result = "taken"
+        except Exception as error:  # anything else would be a 500 for that person
+            result = f"error: {error!r}"
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes[who] = result
+
+    with time_machine.travel(NOW, tick=False):
+        threads = [threading.Thread(target=attempt, args=(who,)) for who in attempts]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+
+    assert sorted(outcomes.values()) == ["booked", "taken", "taken"], outcomes
+    (stored,) = Appointment.objects.filter(practitioner__slug="alex", start=SLOT)
+    winner = next(who for who, result in outcomes.items() if result == "booked")
+    assert stored.name == attempts[winner]["name"]
+    print(f"{connection.vendor}: {winner} booked, the other two told the time was taken")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgres_constraint_refuses_a_course_whole_when_one_session_overlaps(clinic, monkeypatch):
+    """The staff and course path rests on the same exclusion constraint: with the checks switched
+    off, the overlapping third session rolls back the first two as well."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the exclusion constraint exists on PostgreSQL only")
+
+    with time_machine.travel(NOW, tick=False):
+        booking.book(service="initial-evaluation", practitioner="alex", start=SLOT + dt.timedelta(weeks=2), **details())
+        monkeypatch.setattr(booking, "_clashes", lambda *args, **kwargs: False)
+
+        def unchecked(*, service, starts, **kwargs):
+            length = dt.timedelta(minutes=service.duration_minutes)
+            return [series.Session(n, start, start + length) for n, start in enumerate(starts, start=1)]
+
+        monkeypatch.setattr(series, "check_sessions", unchecked)
+        with pytest.raises(booking.SlotTaken):
+            series.book_series(
+                service="initial-evaluation",
+                practitioner="alex",
+                starts=[SLOT + dt.timedelta(weeks=n, minutes=30) for n in range(4)],
+                name="Course Patient",
+                phone="020 7946 0005",
             )
     assert Appointment.objects.count() == 1
