@@ -11,8 +11,8 @@ from django_tasks import task
 from icalendar import Calendar
 
 from . import emails, ics
-from .mail import ClinicEmail
 from .availability import booking_settings, clinic_zone
+from .mail import ClinicEmail
 from .models import Appointment
 
 KINDS = ("booked", "cancelled")
