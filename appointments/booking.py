@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 from wagtail.models import Site
 
 from . import emails
+from . import patient_rules as patient_rules_module
 from . import slots as engine
 from .availability import booking_settings, clinic_zone, find_slots
-from .models import Appointment, Practitioner, Service
+from .models import Appointment, Practitioner, Service, hash_token
 
 MAX_NAME = 100
 MAX_EMAIL = 254
@@ -217,8 +218,17 @@ def book(
     consent: bool,
     site: Site | None = None,
     now: dt.datetime | None = None,
+    manage_token: str | None = None,
+    patient_rules: bool = False,
+    same_day_ok: bool = True,
 ) -> Booked:
-    """Book a slot, or raise InvalidBooking (bad input) or SlotTaken (someone else got there first)."""
+    """Book a slot, or raise InvalidBooking (bad input) or SlotTaken (someone else got there first).
+
+    manage_token: the private link to give the appointment (a resubmitted form derives the same one,
+    and its hash is unique, so it cannot book twice). patient_rules: refuse an overlap with the same
+    patient's other appointments (patient_rules.PatientClash) and, unless same_day_ok, ask before a
+    second one of this service on the same day (patient_rules.SameDayRepeat).
+    """
     now = now or timezone.now()
     details = clean_details(name=name, email=email, phone=phone, message=message, consent=consent)
     service_obj = resolve_service(service)
@@ -234,6 +244,16 @@ def book(
                 # The row lock serialises bookings per practitioner on PostgreSQL; on SQLite the
                 # IMMEDIATE transaction already holds the database's write lock.
                 locked = Practitioner.objects.select_for_update().get(slug=key)
+                if patient_rules:
+                    patient_rules_module.check(
+                        email=details["email"],
+                        phone=details["phone"],
+                        service=service_obj,
+                        start=start,
+                        end=end,
+                        tz=clinic_zone(site),
+                        same_day_ok=same_day_ok,
+                    )
                 if _clashes(locked, start, end, blocked_until) or _day_full(locked, start, site=site):
                     continue
                 appointment = Appointment(
@@ -251,6 +271,8 @@ def book(
                     **details,
                 )
                 token = appointment.set_manage_token()
+                if manage_token:
+                    token, appointment.manage_token_hash = manage_token, hash_token(manage_token)
                 appointment.save()
                 emails.queue_new_booking(appointment, manage_token=token)
                 return Booked(appointment, token)

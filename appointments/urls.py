@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import answers_views, manage_views, views
 
 app_name = "appointments"
 
@@ -8,9 +8,11 @@ urlpatterns = [
     path("", views.choose_service, name="start"),
     path("day/", views.choose_day, name="day"),
     path("time/", views.choose_time, name="time"),
-    path("details/", views.details, name="details"),
-    path("manage/<str:token>/", views.manage, name="manage"),
-    path("manage/<str:token>/move/", views.manage_move, name="manage_move"),
-    path("manage/<str:token>/appointment.ics", views.appointment_ics, name="manage_ics"),
-    path("feeds/<str:token>.ics", views.practitioner_ics, name="practitioner_feed"),
+    path("details/", answers_views.details, name="details"),
+    path("check/<str:draft>/", answers_views.check, name="check"),
+    path("manage/<str:token>/", manage_views.manage, name="manage"),
+    path("manage/<str:token>/cancel/", manage_views.manage_cancel, name="manage_cancel"),
+    path("manage/<str:token>/move/", manage_views.manage_move, name="manage_move"),
+    path("manage/<str:token>/appointment.ics", manage_views.appointment_ics, name="manage_ics"),
+    path("feeds/<str:token>.ics", manage_views.practitioner_ics, name="practitioner_feed"),
 ]

@@ -1,14 +1,15 @@
-"""The patient's booking flow at /appointments/ (plain forms, no JavaScript needed) and the private pages.
+"""The patient's booking flow at /appointments/, steps 1 to 3 (plain forms, no JavaScript needed).
 
 Each step is a GET form that carries the earlier choices in its query string, so the back button
-and bookmarks work and nothing is stored until the patient sends their details.
+and bookmarks work and nothing is stored until the patient sends their details. Step 4 (details,
+check your answers) is in answers_views.py; the private link's pages are in manage_views.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,19 +17,23 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 from wagtail.models import Site
 
-from pages.models import ClinicSettings
-
-from . import booking
+from . import booking, drafts
 from .availability import booking_settings, clinic_zone, find_slots
-from .ics import appointment_calendar, clinic_location, practitioner_feed
-from .models import Appointment, Practitioner, Service, hash_token
+from .day_picker import week_view
+from .models import Practitioner, Service
 from .slots import by_local_day
-from .throttle import allow
 
 private = cache_control(private=True, no_store=True)
+
+
+def see_other(url: str) -> HttpResponseRedirect:
+    """303 after a POST: a reload or the Back button fetches the page again instead of resending the form."""
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
 
 
 def _site(request):
@@ -55,8 +60,17 @@ def _choice(request, *, strict: bool = True):
     return service, practitioner, {}
 
 
-def _step_query(service, practitioner, **more) -> str:
+def draft_id(request) -> str:
+    """The answers being changed from "Check your answers" (a Change link), carried through the steps."""
+    data = request.POST if request.method == "POST" else request.GET
+    value = data.get("draft", "")
+    return value if drafts.valid_id(value) else ""
+
+
+def step_query(service, practitioner, *, draft: str = "", **more) -> str:
     params = {"service": service.slug, "practitioner": practitioner.slug if practitioner else "anyone", **more}
+    if draft:
+        params["draft"] = draft
     return urlencode(params)
 
 
@@ -66,10 +80,13 @@ def choose_service(request):
     services = Service.objects.filter(active=True).prefetch_related("practitioners")
     practitioners = Practitioner.objects.filter(active=True, services__active=True).distinct()
     errors = {}
+    draft = draft_id(request)
+    answers = drafts.get(request.session, draft) or {}
     if "service" in request.GET:
         service, practitioner, errors = _choice(request, strict=False)
         if not errors:
-            return redirect(reverse("appointments:day") + "?" + _step_query(service, practitioner))
+            query = step_query(service, practitioner, draft=draft)
+            return redirect(reverse("appointments:day") + "?" + query)
     return render(
         request,
         "appointments/choose_service.html",
@@ -78,9 +95,12 @@ def choose_service(request):
             services=services,
             practitioners=practitioners,
             errors=errors,
-            selected_service=request.GET.get("service", ""),
-            selected_practitioner=request.GET.get("practitioner", "anyone"),
+            selected_service=request.GET.get("service", answers.get("service", "")),
+            selected_practitioner=request.GET.get("practitioner", answers.get("practitioner", "anyone")),
+            draft=draft,
             step=1,
+            # The one entry page people search for: indexable, with a description; the steps after it are not.
+            indexable=not request.GET,
         ),
         status=400 if errors else 200,
     )
@@ -91,19 +111,29 @@ def choose_service(request):
 def choose_day(request):
     service, practitioner, errors = _choice(request, strict=False)
     if errors:
-        return _bad_step(request, errors)
-    tz = clinic_zone(_site(request))
-    slots = find_slots(service=service, practitioner=practitioner, site=_site(request))
+        return bad_step(request, errors)
+    site = _site(request)
+    tz = clinic_zone(site)
+    draft = draft_id(request)
+    asked = None
+    if request.GET.get("week"):
+        asked = parse_day(request.GET["week"])
+        if asked is None:
+            return bad_step(request, {"day": _("Choose a week from the links on the page.")})
+    slots = find_slots(service=service, practitioner=practitioner, site=site)
     # Each day with its distinct start times: what the next step offers, however many practitioners are free.
-    days = [(day, _unique_starts(day_slots)) for day, day_slots in by_local_day(slots, tz=tz).items()]
+    counts = {day: len(_unique_starts(day_slots)) for day, day_slots in by_local_day(slots, tz=tz).items()}
+    today = timezone.now().astimezone(tz).date()
+    last_day = today + dt.timedelta(days=booking_settings(site).horizon_days)
     error = ""
     if "day" in request.GET:
         day = parse_day(request.GET["day"])
-        if day and any(d == day for d, _slots in days):
+        if day and counts.get(day):
             return redirect(
-                reverse("appointments:time") + "?" + _step_query(service, practitioner, day=day.isoformat())
+                reverse("appointments:time") + "?" + step_query(service, practitioner, draft=draft, day=day.isoformat())
             )
-        error = _("Choose one of the days listed.")
+        error = _("Choose a day with free times.") if request.GET["day"] else _("Choose a day.")
+    week = week_view(counts=counts, today=today, last_day=last_day, asked=asked)
     return render(
         request,
         "appointments/choose_day.html",
@@ -111,25 +141,18 @@ def choose_day(request):
             request,
             service=service,
             practitioner=practitioner,
-            days=days,
-            months=_by_month(days),
+            week=week,
+            any_free=bool(counts),
             error=error,
             step=2,
-            query=_step_query(service, practitioner),
+            draft=draft,
+            query=step_query(service, practitioner, draft=draft),
         ),
         status=400 if error else 200,
     )
 
 
-def _by_month(days):
-    """Days grouped by month, so a long list reads as a few short radio groups."""
-    months: dict[tuple[int, int], list] = {}
-    for day, slots in days:
-        months.setdefault((day.year, day.month), []).append((day, slots))
-    return [(items[0][0], items) for items in months.values()]
-
-
-def _slots_for_day(request, service, practitioner, day, exclude=None):
+def slots_for_day(request, service, practitioner, day, exclude=None):
     """Start times on one day; with "anyone", each time once, whichever practitioner is free."""
     slots = find_slots(
         service=service,
@@ -149,7 +172,7 @@ def _unique_starts(slots):
     return list(unique.values())
 
 
-def _group_by_part_of_day(slots, tz):
+def group_by_part_of_day(slots, tz):
     groups = {"morning": [], "afternoon": [], "evening": []}
     for slot in slots:
         hour = slot.start.astimezone(tz).hour
@@ -158,29 +181,37 @@ def _group_by_part_of_day(slots, tz):
     return [(labels[k], v) for k, v in groups.items() if v]
 
 
+def by_month(days):
+    """Days grouped by month, so a long list reads as a few short radio groups."""
+    months: dict[tuple[int, int], list] = {}
+    for day, slots in days:
+        months.setdefault((day.year, day.month), []).append((day, slots))
+    return [(items[0][0], items) for items in months.values()]
+
+
 @require_GET
 @private
 def choose_time(request):
     service, practitioner, errors = _choice(request, strict=False)
     if errors:
-        return _bad_step(request, errors)
+        return bad_step(request, errors)
     raw_day = request.GET.get("day", "")
     day = parse_day(raw_day)
     if day is None:
-        return _bad_step(request, {"day": _("Choose a day first.")})
+        return bad_step(request, {"day": _("Choose a day first.")})
     tz = clinic_zone(_site(request))
-    slots = _slots_for_day(request, service, practitioner, day)
+    slots = slots_for_day(request, service, practitioner, day)
+    draft = draft_id(request)
     error = ""
     if day < timezone.now().astimezone(tz).date():
         # An old bookmark or an edited link: say why there is nothing to choose.
         error = _("That day has passed. Choose another day.")
     elif "start" in request.GET:
-        start = _parse_start(request.GET["start"])
+        start = parse_start(request.GET["start"])
         if start and any(s.start == start for s in slots):
-            return redirect(
-                reverse("appointments:details") + "?" + _step_query(service, practitioner, start=start.isoformat())
-            )
-        error = _("Choose one of the times listed.")
+            query = step_query(service, practitioner, draft=draft, start=start.isoformat())
+            return redirect(reverse("appointments:details") + "?" + query)
+        error = _("Choose one of the times listed.") if request.GET["start"] else _("Choose a time.")
     return render(
         request,
         "appointments/choose_time.html",
@@ -189,10 +220,11 @@ def choose_time(request):
             service=service,
             practitioner=practitioner,
             day=day,
-            groups=_group_by_part_of_day(slots, tz),
+            groups=group_by_part_of_day(slots, tz),
             error=error,
             step=3,
-            query=_step_query(service, practitioner),
+            draft=draft,
+            query=step_query(service, practitioner, draft=draft),
         ),
         status=400 if error else 200,
     )
@@ -208,7 +240,7 @@ def parse_day(value) -> dt.date | None:
         return None
 
 
-def _parse_start(value: str) -> dt.datetime | None:
+def parse_start(value: str) -> dt.datetime | None:
     if not isinstance(value, str) or len(value) > 40:
         return None
     try:
@@ -220,227 +252,10 @@ def _parse_start(value: str) -> dt.datetime | None:
         return None
 
 
-def _bad_step(request, errors):
+def bad_step(request, errors, *, status: int = 400):
     return render(
         request,
         "appointments/problem.html",
         _common(request, errors=errors, step=None),
-        status=400,
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@private
-def details(request):
-    service, practitioner, errors = _choice(request, strict=False)
-    if errors:
-        return _bad_step(request, errors)
-    data = request.POST if request.method == "POST" else request.GET
-    start = _parse_start(data.get("start", ""))
-    if start is None:
-        return _bad_step(request, {"start": _("Choose a time first.")})
-    form = {"name": "", "email": "", "phone": "", "message": "", "consent": False}
-    errors = {}
-    alternatives = []
-    status = 200
-    if request.method == "GET":
-        # A bookmark, the back button or an edited link can name a time that is past or gone:
-        # say so before the patient types their details, not after.
-        try:
-            booking.check_start(service=service, practitioner=practitioner, start=start, site=_site(request))
-        except booking.SlotTaken as taken:
-            errors, alternatives, status = taken.errors, taken.alternatives, 409
-        except booking.InvalidBooking as invalid:
-            errors, status = invalid.errors, 400
-    else:
-        form = {key: request.POST.get(key, "") for key in ("name", "email", "phone", "message")}
-        form["consent"] = request.POST.get("consent") == "yes"
-        if not allow(request, scope="book", limit=20, per_seconds=3600):
-            errors = {"form": _("Too many booking attempts from here. Please wait a while or phone the clinic.")}
-            status = 429
-        else:
-            try:
-                booked = booking.book(
-                    service=service.slug,
-                    practitioner=practitioner.slug if practitioner else None,
-                    start=start,
-                    site=_site(request),
-                    **form,
-                )
-            except booking.SlotTaken as taken:
-                errors, alternatives, status = taken.errors, taken.alternatives, 409
-            except booking.InvalidBooking as invalid:
-                errors, status = invalid.errors, 400
-            else:
-                return redirect(reverse("appointments:manage", args=[booked.manage_token]) + "?new=1")
-    tz = clinic_zone(_site(request))
-    return render(
-        request,
-        "appointments/details.html",
-        _common(
-            request,
-            service=service,
-            practitioner=practitioner,
-            start=start.astimezone(tz),
-            start_value=start.isoformat(),
-            form=form,
-            errors=errors,
-            alternatives=alternatives,
-            step=4,
-            query=_step_query(service, practitioner),
-            day=start.astimezone(tz).date(),
-            max_message=booking.MAX_MESSAGE,
-        ),
         status=status,
     )
-
-
-def _appointment_for(token: str) -> Appointment:
-    if len(token) > 100:
-        raise Http404
-    appointment = (
-        Appointment.objects.select_related("service", "practitioner")
-        .filter(manage_token_hash=hash_token(token))
-        .first()
-    )
-    if appointment is None or appointment.purged_at:
-        raise Http404
-    return appointment
-
-
-@require_http_methods(["GET", "POST"])
-@private
-def manage(request, token):
-    appointment = _appointment_for(token)
-    site = _site(request)
-    message = ""
-    error = ""
-    status = 200
-    if request.method == "POST":
-        if request.POST.get("action") != "cancel":
-            # Only an edited form gets here: show the page as it stands, with its own buttons.
-            error, status = _("That did not work. Use the buttons on this page, or phone the clinic."), 400
-        elif appointment.status == Appointment.Status.CANCELLED:
-            # A second press, a reload or another tab: it is done, not "too late".
-            message = _("This appointment is already cancelled.")
-        elif not appointment.is_active:
-            error = _("This appointment is no longer booked (%(status)s), so there is nothing to cancel.") % {
-                "status": appointment.get_status_display().lower()
-            }
-            status = 409
-        elif not booking.can_patient_change(appointment, site=site):
-            error = _("It is too late to cancel online. Please phone the clinic.")
-            status = 409
-        else:
-            try:
-                appointment = booking.change_status(appointment=appointment, action="cancel")
-                message = _("Your appointment is cancelled. We have sent you an email.")
-            except booking.InvalidBooking as invalid:
-                error, status = next(iter(invalid.errors.values())), 409
-    tz = clinic_zone(site)
-    return render(
-        request,
-        "appointments/manage.html",
-        _common(
-            request,
-            appointment=appointment,
-            token=token,
-            start=appointment.start.astimezone(tz),
-            can_change=booking.can_patient_change(appointment, site=site),
-            is_new=request.GET.get("new") == "1",
-            message=message,
-            error=error,
-            step=None,
-        ),
-        status=status,
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@private
-def manage_move(request, token):
-    appointment = _appointment_for(token)
-    site = _site(request)
-    tz = clinic_zone(site)
-    if not booking.can_patient_change(appointment, site=site):
-        return redirect("appointments:manage", token=token)
-    errors, alternatives, status = {}, [], 200
-    if request.method == "POST":
-        start = _parse_start(request.POST.get("start", ""))
-        if start is None:
-            errors, status = {"start": _("Choose one of the times listed.")}, 400
-        else:
-            try:
-                booking.reschedule(appointment=appointment, start=start, manage_token=token, site=site)
-            except booking.SlotTaken as taken:
-                errors, alternatives, status = taken.errors, taken.alternatives, 409
-            except booking.BookingError as invalid:
-                errors, status = invalid.errors, 400
-            else:
-                return redirect(reverse("appointments:manage", args=[token]) + "?moved=1")
-    slots = find_slots(
-        service=appointment.service,
-        practitioner=appointment.practitioner,
-        site=site,
-        exclude_appointment=appointment.pk,
-    )
-    days = list(by_local_day(slots, tz=tz).items())
-    raw_day = request.GET.get("day", "")
-    day = parse_day(raw_day)
-    groups = []
-    if day:
-        day_slots = [s for d, ss in days if d == day for s in ss]
-        groups = _group_by_part_of_day(day_slots, tz)
-    return render(
-        request,
-        "appointments/manage_move.html",
-        _common(
-            request,
-            appointment=appointment,
-            token=token,
-            start=appointment.start.astimezone(tz),
-            days=days,
-            months=_by_month(days),
-            day=day,
-            groups=groups,
-            errors=errors,
-            alternatives=alternatives,
-            step=None,
-        ),
-        status=status,
-    )
-
-
-@require_GET
-@private
-def appointment_ics(request, token):
-    appointment = _appointment_for(token)
-    clinic = ClinicSettings.for_request(request)
-    response = HttpResponse(
-        appointment_calendar(
-            appointment, clinic_name=clinic.name, organizer=clinic.email, location=clinic_location(clinic)
-        ),
-        content_type="text/calendar",
-    )
-    response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
-    return response
-
-
-@require_GET
-@private
-def practitioner_ics(request, token):
-    if len(token) > 100:
-        raise Http404
-    practitioner = (
-        Practitioner.objects.filter(feed_token_hash=hash_token(token)).exclude(feed_token_hash="").first()  # nosec B106
-    )
-    if practitioner is None:
-        raise Http404
-    since = timezone.now() - dt.timedelta(days=30)
-    appointments = (
-        practitioner.appointments.filter(start__gte=since)
-        .exclude(status__in=[Appointment.Status.DECLINED, Appointment.Status.EXPIRED, Appointment.Status.CANCELLED])
-        .select_related("service")
-    )
-    body = practitioner_feed(appointments, name=str(practitioner))
-    return HttpResponse(body, content_type="text/calendar; charset=utf-8")
