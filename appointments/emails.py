@@ -23,6 +23,7 @@ from pages.models import ClinicSettings
 from .availability import booking_settings, clinic_zone
 from .ics import appointment_calendar, clinic_location
 from .models import Appointment
+from .visit_info import visit_info
 
 REDACTED = "[sent]"  # noqa: S105 - a marker, not a secret
 
@@ -66,6 +67,9 @@ def _patient_message(appointment: Appointment, kind: str, manage_token: str = ""
                 "manage_url": manage_url(manage_token) if manage_token and manage_token != REDACTED else "",
                 "start": appointment.start.astimezone(tz),
                 "cutoff_hours": booking_settings().manage_cutoff_hours,
+                "visit": visit_info(
+                    appointment, clinic=clinic, tz=tz, cutoff_hours=booking_settings().manage_cutoff_hours
+                ),
             },
         )
         subject = _subject(kind, appointment, clinic.name)

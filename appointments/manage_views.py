@@ -17,11 +17,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from pages.models import ClinicSettings
 
 from . import booking
-from .availability import clinic_zone, find_slots
+from .availability import booking_settings, clinic_zone, find_slots
 from .ics import appointment_calendar, clinic_location, practitioner_feed
 from .models import Appointment, Practitioner, hash_token
 from .slots import by_local_day
 from .views import _common, _site, by_month, group_by_part_of_day, parse_day, parse_start, private, see_other
+from .visit_info import visit_info
 
 
 def _appointment_for(token: str) -> Appointment:
@@ -61,6 +62,12 @@ def manage(request, token):
 def _manage_page(request, appointment, token, *, message="", error="", status=200):
     site = _site(request)
     tz = clinic_zone(site)
+    visit = visit_info(
+        appointment,
+        clinic=ClinicSettings.for_request(request),
+        tz=tz,
+        cutoff_hours=booking_settings(site).manage_cutoff_hours,
+    )
     return render(
         request,
         "appointments/manage.html",
@@ -71,6 +78,7 @@ def _manage_page(request, appointment, token, *, message="", error="", status=20
             start=appointment.start.astimezone(tz),
             can_change=booking.can_patient_change(appointment, site=site),
             is_new=request.GET.get("new") == "1" or request.GET.get("already") == "1",
+            visit=visit,
             message=message,
             error=error,
             step=None,

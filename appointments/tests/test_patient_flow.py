@@ -269,3 +269,55 @@ def test_no_input_to_the_answer_steps_makes_a_server_error_or_saves_anything(cli
         return
     assert response.status_code < 500
     assert Appointment.objects.count() == 0 and DBTaskResult.objects.count() == 0
+
+
+def test_what_happens_next_on_the_confirmation_and_in_the_email(client, clinic):
+    from django.core import mail
+
+    from appointments import outbox
+    from pages.models import ClinicSettings
+
+    settings_ = ClinicSettings.for_site(clinic["site"])
+    settings_.street_address, settings_.locality, settings_.phone = "1 Test Road", "Testville", "020 7946 0999"
+    settings_.arrive_minutes_before = 10
+    settings_.nearest_station = "Testville Central, 5 minutes' walk"
+    settings_.parking = "No parking on site"
+    settings_.map_url = "https://maps.example/testville"
+    settings_.save()
+    clinic["initial"].price_text = "£60"
+    clinic["initial"].save()
+    check_url = send_details(client)
+    page = client.get(client.post(check_url)["Location"]).content.decode()
+    section = page[page.index("What happens next") :]
+    for expected in (
+        "Please arrive 10 minutes early, at 09:50.",
+        "1 Test Road",
+        "Testville Central, 5 minutes&#x27; walk",
+        "No parking on site",
+        'href="https://maps.example/testville"',
+        "£60",
+        "until 24 hours before (until Monday 11 January, 10:00); after that, please phone the clinic.",
+        'href="tel:02079460999"',
+        Appointment.objects.get().reference + ": please give it",
+    ):
+        assert expected in section, expected
+    outbox.drain()
+    body = next(m for m in mail.outbox if m.to == ["pat@example.org"]).body
+    for expected in (
+        "Please arrive 10 minutes early, at 09:50.",
+        "Nearest station: Testville Central",
+        "Parking: No",
+        "Map: https://maps.example/testville",
+        "Cost: £60",
+        "until 24 hours before (until Monday 11",
+    ):
+        assert expected in body, expected
+
+
+def test_what_happens_next_leaves_out_what_the_clinic_has_not_given(client, clinic):
+    booked = booking.book(**BOOK, **details())
+    page = client.get(reverse("appointments:manage", args=[booked.manage_token])).content.decode()
+    section = page[page.index("What happens next") :]
+    assert "Your appointment starts at 10:00." in section and "minutes early" not in section
+    for absent in ("Nearest station", "Parking", "Open a map", "Cost"):
+        assert absent not in section, absent
