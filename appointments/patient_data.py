@@ -115,4 +115,7 @@ def purge_expired(*, now: dt.datetime | None = None, dry_run: bool = False) -> i
         return due.count()
     old_messages.delete()
     old_mail.delete()
+    from .waitlist import purge_past
+
+    purge_past(now=now)
     return due.update(name=PURGED_NAME, email="removed@invalid", phone="", message="", purged_at=now)

@@ -143,6 +143,8 @@ def choose_day(request):
             practitioner=practitioner,
             week=week,
             any_free=bool(counts),
+            # Days in view without free times that are still ahead: the patient may wait for them.
+            can_wait=any(not d.times and today < d.date <= last_day for d in week.days),
             error=error,
             step=2,
             draft=draft,
