@@ -229,3 +229,48 @@ def test_no_input_to_the_waitlist_makes_a_server_error(client, clinic, params, m
     if response.status_code >= 400:
         assert WaitlistEntry.objects.count() == 0
     WaitlistEntry.objects.all().delete()
+
+
+@pytest.fixture
+def staff(client, clinic):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_superuser("staff", "staff@example.org", "a-long-password-123"))
+    return client
+
+
+@pytest.mark.usefixtures("frozen")
+def test_staff_see_the_day_and_offer_a_chosen_patient_a_time(staff, clinic):
+    join(clinic, "first@example.org")
+    join(clinic, "second@example.org", practitioner=clinic["b"])
+    mail.outbox.clear()
+    DBTaskResult.objects.all().delete()
+    page = staff.get("/admin/appointments/waitlist/", {"date": "2027-01-12"})
+    html = page.content.decode()
+    assert page.status_code == 200 and "2 patients waiting for Tuesday 12 January 2027" in html
+    assert html.index("first@example.org") < html.index("second@example.org")
+    entry = WaitlistEntry.objects.get(email="second@example.org")
+    value = f"sam|{SLOT.isoformat()}"
+    assert f'value="{value}"' in html
+    sent = staff.post(
+        "/admin/appointments/waitlist/?date=2027-01-12", {"entry": entry.pk, "action": "offer", "time": value}
+    )
+    assert sent.status_code == 302
+    outbox.drain()
+    assert len(offer_links("second@example.org")) == 1 and offer_links("first@example.org") == []
+    # A time the patient cannot have (another practitioner than they asked for) is refused.
+    staff.post(
+        "/admin/appointments/waitlist/?date=2027-01-12",
+        {"entry": entry.pk, "action": "offer", "time": f"alex|{SLOT.isoformat()}"},
+    )
+    assert WaitlistOffer.objects.count() == 1
+    staff.post("/admin/appointments/waitlist/?date=2027-01-12", {"entry": entry.pk, "action": "remove"})
+    assert not WaitlistEntry.objects.filter(email="second@example.org").exists()
+
+
+@pytest.mark.usefixtures("frozen")
+def test_the_waitlist_admin_needs_permission(client, clinic):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_user("nobody", "n@example.org", "a-long-password-123"))
+    assert client.get("/admin/appointments/waitlist/").status_code in (302, 403)
