@@ -152,3 +152,57 @@ def test_day_step_and_check_page_pass_axe_and_fit_a_phone(live_server, wagtail_t
     service, slot = a_free_slot()
     reach_check_page(page, live_server.url, slot, service)
     check_axe(page, "check", shots)
+
+
+def test_waitlist_offer_taken_by_the_first_of_two(live_server, wagtail_tree, demo_content, browser, shots):
+    """Two patients join, a time frees up, both get the offer; the first to confirm books, the second is told."""
+    import re
+
+    from django.core import mail
+
+    from appointments import outbox
+
+    service, slot = a_free_slot()
+    day = timezone.localtime(slot.start).date()
+    week = day - dt.timedelta(days=day.weekday())
+    booked = booking.book(
+        service=service.slug,
+        start=slot.start,
+        practitioner=slot.practitioner,
+        name="Held",
+        email="held@example.org",
+        consent=True,
+    )
+    contexts = [browser.new_context(viewport=PHONE) for _ in range(2)]
+    pages = [c.new_page() for c in contexts]
+    for number, page in enumerate(pages):
+        page.goto(live_server.url + f"/appointments/waitlist/?service={service.slug}&practitioner=anyone&week={week}")
+        if number == 0:
+            check_axe(page, "waitlist-join", shots)
+        page.get_by_label(timezone.localtime(slot.start).strftime("%A %-d %B")).check()
+        page.get_by_label("Full name").fill(f"Patient {number}")
+        page.get_by_label("Email address").fill(f"p{number}@example.org")
+        page.get_by_label("I agree that the clinic stores").check()
+        page.get_by_role("button", name="Join the waitlist").click()
+        page.get_by_role("heading", name="You are on the waitlist").wait_for()
+    check_axe(pages[0], "waitlist-joined", shots)
+    booking.change_status(appointment=booked.appointment, action="cancel")
+    outbox.drain()
+    links = {
+        m.to[0]: re.search(r"https?://\S+(/appointments/waitlist/offer/\S+/)", m.body).group(1)
+        for m in mail.outbox
+        if "A time has come free" in m.subject
+    }
+    assert set(links) == {"p0@example.org", "p1@example.org"}
+    for email, page in zip(("p0@example.org", "p1@example.org"), pages, strict=True):
+        page.goto(live_server.url + links[email])
+        page.get_by_role("heading", name="A time has come free").wait_for()
+    check_axe(pages[0], "waitlist-offer", shots)
+    pages[0].get_by_role("button", name="Book this time").click()
+    pages[0].get_by_role("heading", name="Appointment booked").wait_for()
+    pages[1].get_by_role("button", name="Book this time").click()
+    pages[1].get_by_role("heading", name="This time has gone").wait_for()
+    check_axe(pages[1], "waitlist-gone", shots)
+    assert Appointment.objects.get(start=slot.start, status=Appointment.Status.CONFIRMED).email == "p0@example.org"
+    for context in contexts:
+        context.close()

@@ -274,3 +274,43 @@ def test_the_waitlist_admin_needs_permission(client, clinic):
 
     client.force_login(User.objects.create_user("nobody", "n@example.org", "a-long-password-123"))
     assert client.get("/admin/appointments/waitlist/").status_code in (302, 403)
+
+
+@pytest.mark.usefixtures("frozen")
+@pytest.mark.parametrize("change", ["move", "decline", "staff_move"])
+def test_every_way_a_time_frees_up_offers_it(clinic, change):
+    join(clinic, "kim@example.org")
+    if change == "decline":
+        held = booking.book(service="follow-up-session", practitioner="alex", start=SLOT, **details())
+        booking.change_status(appointment=held.appointment, action="decline")
+    else:
+        held = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+        booking.reschedule(
+            appointment=held.appointment,
+            start=SLOT + dt.timedelta(days=1),
+            by_staff=change == "staff_move",
+            manage_token=held.manage_token,
+        )
+    outbox.drain()
+    assert len(offer_links("kim@example.org")) == 1
+    assert WaitlistOffer.objects.get().start == SLOT
+
+
+@pytest.mark.usefixtures("frozen")
+def test_a_time_that_stays_taken_offers_nothing(clinic):
+    join(clinic, "kim@example.org")
+    held = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    held.appointment.message = "edited by staff"
+    held.appointment.save()
+    outbox.drain()
+    assert WaitlistOffer.objects.count() == 0
+
+
+@pytest.mark.usefixtures("frozen")
+def test_leaving_from_an_offer_page(client, clinic):
+    join(clinic, "kim@example.org")
+    free_a_time(clinic)
+    (link,) = offer_links("kim@example.org")
+    left = client.post(link, {"action": "leave"})
+    assert left.status_code == 200 and "You have left the waitlist" in left.content.decode()
+    assert WaitlistEntry.objects.count() == 0 and Appointment.objects.filter(email="kim@example.org").count() == 0
