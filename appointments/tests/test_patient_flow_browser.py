@@ -204,5 +204,14 @@ def test_waitlist_offer_taken_by_the_first_of_two(live_server, wagtail_tree, dem
     pages[1].get_by_role("heading", name="This time has gone").wait_for()
     check_axe(pages[1], "waitlist-gone", shots)
     assert Appointment.objects.get(start=slot.start, status=Appointment.Status.CONFIRMED).email == "p0@example.org"
+    # The second patient leaves the list by the link in their first email.
+    joined = next(m for m in mail.outbox if m.to == ["p1@example.org"] and "on the waitlist" in m.subject)
+    leave = re.search(r"https?://\S+(/appointments/waitlist/leave/\S+/)", joined.body).group(1)
+    pages[1].goto(live_server.url + leave)
+    pages[1].get_by_role("heading", name="Leave the waitlist?").wait_for()
+    check_axe(pages[1], "waitlist-leave", shots)
+    pages[1].get_by_role("button", name="Leave the waitlist").click()
+    pages[1].get_by_role("heading", name="You have left the waitlist").wait_for()
+    check_axe(pages[1], "waitlist-left", shots)
     for context in contexts:
         context.close()
