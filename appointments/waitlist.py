@@ -12,6 +12,7 @@ import datetime as dt
 import secrets
 
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -23,7 +24,6 @@ from django_tasks import task
 
 from . import booking
 from .availability import booking_settings, clinic_zone, find_slots
-from .emails import send_plain_email
 from .models import Appointment, Practitioner, Service, hash_token
 from .patient_rules import PatientClash
 from .waitlist_models import WaitlistDay, WaitlistEntry, WaitlistOffer
@@ -90,13 +90,7 @@ def join(
             leave_token_hash=hash_token(token),
         )
         WaitlistDay.objects.bulk_create(WaitlistDay(entry=entry, day=d) for d in days)
-        _queue_email(
-            entry,
-            "appointments/email/waitlist_joined.txt",
-            _("You are on the waitlist"),
-            leave_url=_url("appointments:waitlist_leave", token),
-            days=days,
-        )
+        send_waitlist_email.enqueue(entry_id=entry.pk, kind="joined", manage_token=token)
     return token
 
 
@@ -109,14 +103,31 @@ def entry_for_leave(token: str) -> WaitlistEntry | None:
     return WaitlistEntry.objects.filter(leave_token_hash=hash_token(token)).select_related("service").first()
 
 
-def _queue_email(entry: WaitlistEntry, template: str, subject: str, **context) -> None:
+@task(backend="outbox", queue_name="email")
+def send_waitlist_email(*, entry_id: int, kind: str, manage_token: str, offer_id: int | None = None) -> str:
+    """Rendered at send time. The link's token travels as `manage_token`, which the outbox blanks once
+    the mail is sent, as it does for the appointment links: the queue never keeps it readable."""
+    entry = WaitlistEntry.objects.filter(pk=entry_id).select_related("service").first()
+    if entry is None:
+        return "skipped: left the list"
+    offer = WaitlistOffer.objects.filter(pk=offer_id).select_related("practitioner").first() if offer_id else None
+    if kind == "offer" and (offer is None or offer.outcome != WaitlistOffer.Outcome.OPEN):
+        return "skipped: offer closed"
     tz = clinic_zone()
+    clinic_name = _clinic_name()
     with timezone.override(tz), translation.override(settings.LANGUAGE_CODE):
-        body = render_to_string(
-            template,
-            {"entry": entry, "clinic_name": _clinic_name(), **context},
-        )
-    send_plain_email.enqueue(subject=f"{subject} – {_clinic_name()}", body=body, to=[entry.email])
+        if kind == "offer":
+            template, subject = "appointments/email/waitlist_offer.txt", _("A time has come free")
+            context = {"offer": offer, "start": offer.start.astimezone(tz)}
+            context["offer_url"] = _url("appointments:waitlist_offer", manage_token)
+        else:
+            template, subject = "appointments/email/waitlist_joined.txt", _("You are on the waitlist")
+            context = {"days": [d.day for d in entry.days.all()]}
+            context["leave_url"] = _url("appointments:waitlist_leave", manage_token)
+        body = render_to_string(template, {"entry": entry, "clinic_name": clinic_name, **context})
+        subject = " ".join(f"{subject} – {clinic_name}".split())
+    EmailMessage(subject=subject, body=body, to=[entry.email]).send()
+    return "sent"
 
 
 def offers_sent_today(email: str, *, now: dt.datetime) -> int:
@@ -136,14 +147,7 @@ def make_offer(*, entry: WaitlistEntry, practitioner: Practitioner, start: dt.da
             offer = WaitlistOffer.objects.create(
                 entry=entry, practitioner=practitioner, start=start, expires_at=expires, token_hash=hash_token(token)
             )
-            _queue_email(
-                entry,
-                "appointments/email/waitlist_offer.txt",
-                _("A time has come free"),
-                offer=offer,
-                start=start.astimezone(clinic_zone()),
-                offer_url=_url("appointments:waitlist_offer", token),
-            )
+            send_waitlist_email.enqueue(entry_id=entry.pk, kind="offer", manage_token=token, offer_id=offer.pk)
     except IntegrityError:
         return None
     return token
