@@ -78,14 +78,17 @@ def contact_mail_tasks_for(email: str) -> list:
 
 
 def delete_patient(email: str) -> int:
-    """Delete every booking and contact message made with this email, and the outbox's copies of
-    those messages; the slots are released."""
+    """Delete every booking, contact message and waitlist entry made with this email, and the outbox's
+    copies of those messages; the slots are released."""
     with transaction.atomic():
         count, _ = bookings_for(email).delete()
         for submission in contact_messages_for(email):
             submission.delete()
         for task_result in contact_mail_tasks_for(email):
             task_result.delete()
+        from .waitlist_models import WaitlistEntry
+
+        WaitlistEntry.objects.filter(email__iexact=email.strip()).delete()  # and their days and offers
     return count
 
 

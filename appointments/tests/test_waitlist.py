@@ -317,3 +317,13 @@ def test_leaving_from_an_offer_page(client, clinic):
     left = client.post(link, {"action": "leave"})
     assert left.status_code == 200 and "You have left the waitlist" in left.content.decode()
     assert WaitlistEntry.objects.count() == 0 and Appointment.objects.filter(email="kim@example.org").count() == 0
+
+
+@pytest.mark.usefixtures("frozen")
+def test_erasing_a_patient_also_removes_them_from_the_waitlist(clinic):
+    from appointments.patient_data import delete_patient
+
+    join(clinic, "Kim@Example.org")
+    join(clinic, "other@example.org")
+    delete_patient("kim@example.org")
+    assert list(WaitlistEntry.objects.values_list("email", flat=True)) == ["other@example.org"]
