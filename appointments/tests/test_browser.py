@@ -138,7 +138,10 @@ def test_move_and_contact_pages_pass_axe(live_server, wagtail_tree, demo_content
     page = browser_page
     page.goto(live_server.url + f"/appointments/manage/{booked.manage_token}/move/")
     check_axe(page, "move-days")
+    page.locator('input[name="day"]').first.check()
     page.get_by_role("button", name="Show times").click()
+    assert page.locator('input[name="start"]').count() > 0
+    assert page.locator('input[name="start"]:checked').count() == 0, "no time chosen for the patient"
     check_axe(page, "move-times")
     page.goto(live_server.url + "/contact/")
     check_axe(page, "contact")

@@ -303,7 +303,10 @@ def test_move_page_groups_days_by_month_as_booking_does(client, clinic):
     assert "<legend>January 2027</legend>" in html and "<legend>February 2027</legend>" in html
     assert html.index("<legend>January 2027</legend>") < html.index('id="day-2027-01-29"')
     assert html.index('id="day-2027-01-29"') < html.index("<legend>February 2027</legend>")
-    assert len(re.findall(r'name="day"[^>]* checked', html)) == 1
+    assert len(re.findall(r'name="day"[^>]* checked', html)) == 0, "nothing chosen for the patient"
+    chosen = client.get(reverse("appointments:manage_move", args=[booked.manage_token]), {"day": "2027-01-13"}).text
+    assert len(re.findall(r'name="day"[^>]* checked', chosen)) == 1
+    assert not re.search(r'name="start"[^>]* checked', chosen)
 
 
 @pytest.mark.parametrize("path", ["/appointments/details/", "/contact/", "/members/-/enter/"])
