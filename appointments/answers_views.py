@@ -70,7 +70,8 @@ def details(request):
         errors, alternatives, status = {"start": _("Choose one of the free times.")}, None, 400
     if request.method == "GET" and start is not None:
         done = drafts.done_for(request.session, service=service.slug, start=start.isoformat())
-        if done:
+        made = drafts.booked(done) if done else None
+        if made is not None and made.is_active:
             # Back after booking: this patient's own booking holds the time; show it, not "just taken".
             return _to_booking(request, done)
         # A bookmark, the back button or an edited link can name a time that is past or gone:

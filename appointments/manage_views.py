@@ -54,7 +54,7 @@ def manage(request, token):
         "again": _("This appointment is already cancelled."),
     }
     message = messages.get(request.GET.get("cancelled", ""), "")
-    if request.GET.get("already") == "1":
+    if request.GET.get("already") == "1" and appointment.is_active:
         message = _("You have already booked this appointment; here it is. Nothing was booked twice.")
     return _manage_page(request, appointment, token, message=message)
 
@@ -77,7 +77,8 @@ def _manage_page(request, appointment, token, *, message="", error="", status=20
             token=token,
             start=appointment.start.astimezone(tz),
             can_change=booking.can_patient_change(appointment, site=site),
-            is_new=request.GET.get("new") == "1" or request.GET.get("already") == "1",
+            # Only while it holds its time: a cancelled booking found again by Back is not "booked".
+            is_new=appointment.is_active and (request.GET.get("new") == "1" or request.GET.get("already") == "1"),
             visit=visit,
             message=message,
             error=error,

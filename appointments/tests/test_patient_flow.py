@@ -321,3 +321,14 @@ def test_what_happens_next_leaves_out_what_the_clinic_has_not_given(client, clin
     assert "Your appointment starts at 10:00." in section and "minutes early" not in section
     for absent in ("Nearest station", "Parking", "Open a map", "Cost"):
         assert absent not in section, absent
+
+
+def test_back_to_a_booking_since_cancelled_offers_the_time_again_not_the_old_booking(client, clinic):
+    check_url = send_details(client)
+    booked = client.post(check_url)["Location"].split("?")[0]
+    token = booked.rstrip("/").rsplit("/", 1)[1]
+    client.post(reverse("appointments:manage_cancel", args=[token]))
+    again = client.get("/appointments/details/", CHOICE)
+    assert again.status_code == 200 and 'name="name"' in again.text, "the freed time can be booked again"
+    shown = client.get(booked + "?already=1").text
+    assert "Appointment booked" not in shown and "Nothing was booked twice" not in shown
