@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from .availability import booking_settings
 from .models import Appointment
+from .waitlist import purge_past
+from .waitlist_models import WaitlistEntry
 
 PURGED_NAME = "(removed)"
 EXPORT_FIELDS = [
@@ -86,8 +88,6 @@ def delete_patient(email: str) -> int:
             submission.delete()
         for task_result in contact_mail_tasks_for(email):
             task_result.delete()
-        from .waitlist_models import WaitlistEntry
-
         WaitlistEntry.objects.filter(email__iexact=email.strip()).delete()  # and their days and offers
     return count
 
@@ -118,7 +118,5 @@ def purge_expired(*, now: dt.datetime | None = None, dry_run: bool = False) -> i
         return due.count()
     old_messages.delete()
     old_mail.delete()
-    from .waitlist import purge_past
-
     purge_past(now=now)
     return due.update(name=PURGED_NAME, email="removed@invalid", phone="", message="", purged_at=now)
