@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from wagtail.models import Site
 
 from . import emails
-from . import patient_rules as patient_rules_module
 from . import slots as engine
 from .availability import booking_settings, clinic_zone, find_slots
 from .models import Appointment, Practitioner, Service, hash_token
+from .patient_rules import check as check_patient
 
 MAX_NAME = 100
 MAX_EMAIL = 254
@@ -245,15 +245,7 @@ def book(
                 # IMMEDIATE transaction already holds the database's write lock.
                 locked = Practitioner.objects.select_for_update().get(slug=key)
                 if patient_rules:
-                    patient_rules_module.check(
-                        email=details["email"],
-                        phone=details["phone"],
-                        service=service_obj,
-                        start=start,
-                        end=end,
-                        tz=clinic_zone(site),
-                        same_day_ok=same_day_ok,
-                    )
+                    check_patient(details, service_obj, start, end, site=site, same_day_ok=same_day_ok)
                 if _clashes(locked, start, end, blocked_until) or _day_full(locked, start, site=site):
                     continue
                 appointment = Appointment(

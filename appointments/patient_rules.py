@@ -15,6 +15,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from . import slots as engine
+from .availability import clinic_zone
 from .models import Appointment, Service
 
 NOT_DIGIT = re.compile(r"\D")
@@ -73,23 +74,16 @@ def lock_patient(*, email: str, phone: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [number])
 
 
-def check(
-    *,
-    email: str,
-    phone: str,
-    service: Service,
-    start: dt.datetime,
-    end: dt.datetime,
-    tz,
-    same_day_ok: bool,
-) -> None:
-    """Raise PatientClash or SameDayRepeat; call inside the booking's transaction after lock_patient()."""
+def check(details: dict, service: Service, start: dt.datetime, end: dt.datetime, *, site, same_day_ok: bool) -> None:
+    """Raise PatientClash or SameDayRepeat; call inside the booking's transaction (it takes the patient's lock)."""
+    email, phone = details["email"], details["phone"]
     lock_patient(email=email, phone=phone)
     overlapping = Appointment.objects.filter(start__lt=end, end__gt=start)
     if same_patient := _same_patient(overlapping, email=email, phone=phone):
         raise PatientClash(same_patient[0])
     if same_day_ok:
         return
+    tz = clinic_zone(site)
     span = engine.local_day_span(start.astimezone(tz).date(), tz)
     same_day = Appointment.objects.filter(service=service, start__gte=span.start, start__lt=span.end)
     if repeats := _same_patient(same_day, email=email, phone=phone):
