@@ -21,7 +21,8 @@ from wagtail.models import Site
 from . import emails, online_limits
 from . import slots as engine
 from .availability import booking_settings, clinic_zone, find_slots
-from .models import Appointment, Practitioner, Service
+from .models import Appointment, Practitioner, Service, hash_token
+from .patient_rules import check as check_patient
 from .validators import CONTROL, CONTROL_EXCEPT_NEWLINE, PHONE
 
 MAX_NAME = 100
@@ -216,11 +217,19 @@ def book(
     site: Site | None = None,
     now: dt.datetime | None = None,
     online: bool = False,
+    manage_token: str | None = None,
+    patient_rules: bool = False,
+    same_day_ok: bool = True,
 ) -> Booked:
     """Book a slot, or raise InvalidBooking (bad input) or SlotTaken (someone else got there first).
 
-    `online` (patient pages, API): also raises online_limits.LimitReached past the email's cap of
-    upcoming online bookings, counted inside the transaction. Staff bookings leave it False."""
+    online (patient pages, API): also raises online_limits.LimitReached past the email's cap of
+    upcoming online bookings, counted inside the transaction. Staff bookings leave it False.
+    manage_token: the private link to give the appointment (a resubmitted form derives the same one,
+    and its hash is unique, so it cannot book twice). patient_rules: refuse an overlap with the same
+    patient's other appointments (patient_rules.PatientClash) and, unless same_day_ok, ask before a
+    second one of this service on the same day (patient_rules.SameDayRepeat).
+    """
     now = now or timezone.now()
     details = clean_details(name=name, email=email, phone=phone, message=message, consent=consent)
     service_obj = resolve_service(service)
@@ -236,6 +245,8 @@ def book(
                 # The row lock serialises bookings per practitioner on PostgreSQL; on SQLite the
                 # IMMEDIATE transaction already holds the database's write lock.
                 locked = Practitioner.objects.select_for_update().get(slug=key)
+                if patient_rules:
+                    check_patient(details, service_obj, start, end, site=site, same_day_ok=same_day_ok)
                 if _clashes(locked, start, end, blocked_until) or _day_full(locked, start, site=site):
                     continue
                 if online:
@@ -256,6 +267,8 @@ def book(
                     **details,
                 )
                 token = appointment.set_manage_token()
+                if manage_token:
+                    token, appointment.manage_token_hash = manage_token, hash_token(manage_token)
                 appointment.save()
                 emails.queue_new_booking(appointment, manage_token=token)
                 return Booked(appointment, token)

@@ -26,6 +26,7 @@ from .models import Appointment
 
 # Contact-form mail queued before it moved is stored under this module's path: keep it importable.
 from .plain_mail import send_plain_email  # noqa: F401
+from .visit_info import visit_info
 
 REDACTED = "[sent]"  # noqa: S105 - a marker, not a secret
 
@@ -69,6 +70,9 @@ def _patient_message(appointment: Appointment, kind: str, manage_token: str = ""
                 "manage_url": manage_url(manage_token) if manage_token and manage_token != REDACTED else "",
                 "start": appointment.start.astimezone(tz),
                 "cutoff_hours": booking_settings().manage_cutoff_hours,
+                "visit": visit_info(
+                    appointment, clinic=clinic, tz=tz, cutoff_hours=booking_settings().manage_cutoff_hours
+                ),
             },
         )
         subject = _subject(kind, appointment, clinic.name)

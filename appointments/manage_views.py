@@ -1,5 +1,6 @@
-"""A patient's private pages, reached by the token in their confirmation email: the appointment
-(cancel), moving it to another free time, and the calendar files (theirs and a practitioner's feed).
+"""The pages behind a patient's private link: see, move or cancel their appointment, and its calendar file.
+
+Cancelling asks first, on a page of its own; moving stays the first choice.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from pages.models import ClinicSettings
 
 from . import booking, online_limits
-from .availability import clinic_zone, find_slots
+from .availability import booking_settings, clinic_zone, find_slots
 from .ics import appointment_calendar, clinic_location, practitioner_feed
 from .models import Appointment, Practitioner, hash_token
 from .slots import by_local_day
-from .views import _by_month, _common, _group_by_part_of_day, _parse_start, _site, parse_day, private
+from .views import _common, _site, by_month, group_by_part_of_day, parse_day, parse_start, private, see_other
+from .visit_info import visit_info
 
 
 def _appointment_for(token: str) -> Appointment:
@@ -40,32 +42,32 @@ def _appointment_for(token: str) -> Appointment:
 @private
 def manage(request, token):
     appointment = _appointment_for(token)
-    site = _site(request)
-    message = ""
-    error = ""
-    status = 200
     if request.method == "POST":
-        if request.POST.get("action") != "cancel":
-            # Only an edited form gets here: show the page as it stands, with its own buttons.
-            error, status = _("That did not work. Use the buttons on this page, or phone the clinic."), 400
-        elif appointment.status == Appointment.Status.CANCELLED:
-            # A second press, a reload or another tab: it is done, not "too late".
-            message = _("This appointment is already cancelled.")
-        elif not appointment.is_active:
-            error = _("This appointment is no longer booked (%(status)s), so there is nothing to cancel.") % {
-                "status": appointment.get_status_display().lower()
-            }
-            status = 409
-        elif not booking.can_patient_change(appointment, site=site):
-            error = _("It is too late to cancel online. Please phone the clinic.")
-            status = 409
-        else:
-            try:
-                appointment = booking.change_status(appointment=appointment, action="cancel")
-                message = _("Your appointment is cancelled. We have sent you an email.")
-            except booking.InvalidBooking as invalid:
-                error, status = next(iter(invalid.errors.values())), 409
+        if request.POST.get("action") == "cancel":
+            # A page from before cancelling asked first: ask now.
+            return see_other(reverse("appointments:manage_cancel", args=[token]))
+        # Only an edited form gets here: show the page as it stands, with its own buttons.
+        error = _("That did not work. Use the buttons on this page, or phone the clinic.")
+        return _manage_page(request, appointment, token, error=error, status=400)
+    messages = {
+        "1": _("Your appointment is cancelled. We have sent you an email."),
+        "again": _("This appointment is already cancelled."),
+    }
+    message = messages.get(request.GET.get("cancelled", ""), "")
+    if request.GET.get("already") == "1" and appointment.is_active:
+        message = _("You have already booked this appointment; here it is. Nothing was booked twice.")
+    return _manage_page(request, appointment, token, message=message)
+
+
+def _manage_page(request, appointment, token, *, message="", error="", status=200):
+    site = _site(request)
     tz = clinic_zone(site)
+    visit = visit_info(
+        appointment,
+        clinic=ClinicSettings.for_request(request),
+        tz=tz,
+        cutoff_hours=booking_settings(site).manage_cutoff_hours,
+    )
     return render(
         request,
         "appointments/manage.html",
@@ -75,8 +77,50 @@ def manage(request, token):
             token=token,
             start=appointment.start.astimezone(tz),
             can_change=booking.can_patient_change(appointment, site=site),
-            is_new=request.GET.get("new") == "1",
+            # Only while it holds its time: a cancelled booking found again by Back is not "booked".
+            is_new=appointment.is_active and (request.GET.get("new") == "1" or request.GET.get("already") == "1"),
+            visit=visit,
             message=message,
+            error=error,
+            step=None,
+        ),
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@private
+def manage_cancel(request, token):
+    """A second page that asks before cancelling; only its button cancels."""
+    appointment = _appointment_for(token)
+    site = _site(request)
+    url = reverse("appointments:manage", args=[token])
+    if appointment.status == Appointment.Status.CANCELLED:
+        # A second press, a reload or another tab: it is done, not "too late".
+        return see_other(url + "?cancelled=again")
+    error, status = "", 200
+    if not appointment.is_active:
+        error = _("This appointment is no longer booked (%(status)s), so there is nothing to cancel.") % {
+            "status": appointment.get_status_display().lower()
+        }
+        status = 409
+    elif not booking.can_patient_change(appointment, site=site):
+        error, status = _("It is too late to cancel online. Please phone the clinic."), 409
+    elif request.method == "POST":
+        try:
+            booking.change_status(appointment=appointment, action="cancel")
+        except booking.InvalidBooking as invalid:
+            error, status = next(iter(invalid.errors.values())), 409
+        else:
+            return see_other(url + "?cancelled=1")
+    return render(
+        request,
+        "appointments/manage_cancel.html",
+        _common(
+            request,
+            appointment=appointment,
+            token=token,
+            start=appointment.start.astimezone(clinic_zone(site)),
             error=error,
             step=None,
         ),
@@ -94,7 +138,7 @@ def manage_move(request, token):
         return redirect("appointments:manage", token=token)
     errors, alternatives, status = {}, [], 200
     if request.method == "POST":
-        start = _parse_start(request.POST.get("start", ""))
+        start = parse_start(request.POST.get("start", ""))
         if start is None:
             errors, status = {"start": _("Choose one of the times listed.")}, 400
         else:
@@ -122,7 +166,7 @@ def manage_move(request, token):
     groups = []
     if day:
         day_slots = [s for d, ss in days if d == day for s in ss]
-        groups = _group_by_part_of_day(day_slots, tz)
+        groups = group_by_part_of_day(day_slots, tz)
     return render(
         request,
         "appointments/manage_move.html",
@@ -132,7 +176,7 @@ def manage_move(request, token):
             token=token,
             start=appointment.start.astimezone(tz),
             days=days,
-            months=_by_month(days),
+            months=by_month(days),
             day=day,
             groups=groups,
             errors=errors,

@@ -359,3 +359,6 @@ class ScheduledRun(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.last_run_at or '-'}"
+
+
+from .waitlist_models import WaitlistDay, WaitlistEntry, WaitlistOffer  # noqa: E402, F401

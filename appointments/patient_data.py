@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from .availability import booking_settings
 from .models import Appointment
+from .waitlist import purge_past
+from .waitlist_models import WaitlistEntry
 
 PURGED_NAME = "(removed)"
 EXPORT_FIELDS = [
@@ -79,14 +81,15 @@ def contact_mail_tasks_for(email: str) -> list:
 
 
 def delete_patient(email: str) -> int:
-    """Delete every booking and contact message made with this email, and the outbox's copies of
-    those messages; the slots are released."""
+    """Delete every booking, contact message and waitlist entry made with this email, and the outbox's
+    copies of those messages; the slots are released."""
     with transaction.atomic():
         count, _ = bookings_for(email).delete()
         for submission in contact_messages_for(email):
             submission.delete()
         for task_result in contact_mail_tasks_for(email):
             task_result.delete()
+        WaitlistEntry.objects.filter(email__iexact=email.strip()).delete()  # and their days and offers
     return count
 
 
@@ -116,4 +119,5 @@ def purge_expired(*, now: dt.datetime | None = None, dry_run: bool = False) -> i
         return due.count()
     old_messages.delete()
     old_mail.delete()
+    purge_past(now=now)
     return due.update(name=PURGED_NAME, email="removed@invalid", phone="", message="", note="", purged_at=now)

@@ -1,15 +1,15 @@
-"""The patient's booking flow at /appointments/ (plain forms, no JavaScript needed); the private
-pages behind the confirmation email's link are in manage_views.py.
+"""The patient's booking flow at /appointments/, steps 1 to 3 (plain forms, no JavaScript needed).
 
 Each step is a GET form that carries the earlier choices in its query string, so the back button
-and bookmarks work and nothing is stored until the patient sends their details.
+and bookmarks work and nothing is stored until the patient sends their details. Step 4 (details,
+check your answers) is in answers_views.py; the private link's pages are in manage_views.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,20 +17,23 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 from wagtail.models import Site
 
-from throttling.limits import Limit, client_address
-
-from . import booking, online_limits
+from . import booking, drafts
 from .availability import booking_settings, clinic_zone, find_slots
+from .day_picker import week_view
 from .models import Practitioner, Service
-from .online_booking import book_online, is_staff
 from .slots import by_local_day
 
 private = cache_control(private=True, no_store=True)
-# Attempts, successful or not, per client address: a bound on scripted form posts.
-BOOKING_ATTEMPTS = Limit("book-attempts", limit=20, seconds=3600)
+
+
+def see_other(url: str) -> HttpResponseRedirect:
+    """303 after a POST: a reload or the Back button fetches the page again instead of resending the form."""
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
 
 
 def _site(request):
@@ -57,8 +60,17 @@ def _choice(request, *, strict: bool = True):
     return service, practitioner, {}
 
 
-def _step_query(service, practitioner, **more) -> str:
+def draft_id(request) -> str:
+    """The answers being changed from "Check your answers" (a Change link), carried through the steps."""
+    data = request.POST if request.method == "POST" else request.GET
+    value = data.get("draft", "")
+    return value if drafts.valid_id(value) else ""
+
+
+def step_query(service, practitioner, *, draft: str = "", **more) -> str:
     params = {"service": service.slug, "practitioner": practitioner.slug if practitioner else "anyone", **more}
+    if draft:
+        params["draft"] = draft
     return urlencode(params)
 
 
@@ -68,10 +80,13 @@ def choose_service(request):
     services = Service.objects.filter(active=True).prefetch_related("practitioners")
     practitioners = Practitioner.objects.filter(active=True, services__active=True).distinct()
     errors = {}
+    draft = draft_id(request)
+    answers = drafts.get(request.session, draft) or {}
     if "service" in request.GET:
         service, practitioner, errors = _choice(request, strict=False)
         if not errors:
-            return redirect(reverse("appointments:day") + "?" + _step_query(service, practitioner))
+            query = step_query(service, practitioner, draft=draft)
+            return redirect(reverse("appointments:day") + "?" + query)
     return render(
         request,
         "appointments/choose_service.html",
@@ -80,9 +95,12 @@ def choose_service(request):
             services=services,
             practitioners=practitioners,
             errors=errors,
-            selected_service=request.GET.get("service", ""),
-            selected_practitioner=request.GET.get("practitioner", "anyone"),
+            selected_service=request.GET.get("service", answers.get("service", "")),
+            selected_practitioner=request.GET.get("practitioner", answers.get("practitioner", "anyone")),
+            draft=draft,
             step=1,
+            # The one entry page people search for: indexable, with a description; the steps after it are not.
+            indexable=not request.GET,
         ),
         status=400 if errors else 200,
     )
@@ -93,19 +111,29 @@ def choose_service(request):
 def choose_day(request):
     service, practitioner, errors = _choice(request, strict=False)
     if errors:
-        return _bad_step(request, errors)
-    tz = clinic_zone(_site(request))
-    slots = find_slots(service=service, practitioner=practitioner, site=_site(request))
+        return bad_step(request, errors)
+    site = _site(request)
+    tz = clinic_zone(site)
+    draft = draft_id(request)
+    asked = None
+    if request.GET.get("week"):
+        asked = parse_day(request.GET["week"])
+        if asked is None:
+            return bad_step(request, {"day": _("Choose a week from the links on the page.")})
+    slots = find_slots(service=service, practitioner=practitioner, site=site)
     # Each day with its distinct start times: what the next step offers, however many practitioners are free.
-    days = [(day, _unique_starts(day_slots)) for day, day_slots in by_local_day(slots, tz=tz).items()]
+    counts = {day: len(_unique_starts(day_slots)) for day, day_slots in by_local_day(slots, tz=tz).items()}
+    today = timezone.now().astimezone(tz).date()
+    last_day = today + dt.timedelta(days=booking_settings(site).horizon_days)
     error = ""
     if "day" in request.GET:
         day = parse_day(request.GET["day"])
-        if day and any(d == day for d, _slots in days):
+        if day and counts.get(day):
             return redirect(
-                reverse("appointments:time") + "?" + _step_query(service, practitioner, day=day.isoformat())
+                reverse("appointments:time") + "?" + step_query(service, practitioner, draft=draft, day=day.isoformat())
             )
-        error = _("Choose one of the days listed.")
+        error = _("Choose a day with free times.") if request.GET["day"] else _("Choose a day.")
+    week = week_view(counts=counts, today=today, last_day=last_day, asked=asked)
     return render(
         request,
         "appointments/choose_day.html",
@@ -113,25 +141,20 @@ def choose_day(request):
             request,
             service=service,
             practitioner=practitioner,
-            days=days,
-            months=_by_month(days),
+            week=week,
+            any_free=bool(counts),
+            # Days in view without free times that are still ahead: the patient may wait for them.
+            can_wait=any(not d.times and today < d.date <= last_day for d in week.days),
             error=error,
             step=2,
-            query=_step_query(service, practitioner),
+            draft=draft,
+            query=step_query(service, practitioner, draft=draft),
         ),
         status=400 if error else 200,
     )
 
 
-def _by_month(days):
-    """Days grouped by month, so a long list reads as a few short radio groups."""
-    months: dict[tuple[int, int], list] = {}
-    for day, slots in days:
-        months.setdefault((day.year, day.month), []).append((day, slots))
-    return [(items[0][0], items) for items in months.values()]
-
-
-def _slots_for_day(request, service, practitioner, day, exclude=None):
+def slots_for_day(request, service, practitioner, day, exclude=None):
     """Start times on one day; with "anyone", each time once, whichever practitioner is free."""
     slots = find_slots(
         service=service,
@@ -151,7 +174,7 @@ def _unique_starts(slots):
     return list(unique.values())
 
 
-def _group_by_part_of_day(slots, tz):
+def group_by_part_of_day(slots, tz):
     groups = {"morning": [], "afternoon": [], "evening": []}
     for slot in slots:
         hour = slot.start.astimezone(tz).hour
@@ -160,29 +183,37 @@ def _group_by_part_of_day(slots, tz):
     return [(labels[k], v) for k, v in groups.items() if v]
 
 
+def by_month(days):
+    """Days grouped by month, so a long list reads as a few short radio groups."""
+    months: dict[tuple[int, int], list] = {}
+    for day, slots in days:
+        months.setdefault((day.year, day.month), []).append((day, slots))
+    return [(items[0][0], items) for items in months.values()]
+
+
 @require_GET
 @private
 def choose_time(request):
     service, practitioner, errors = _choice(request, strict=False)
     if errors:
-        return _bad_step(request, errors)
+        return bad_step(request, errors)
     raw_day = request.GET.get("day", "")
     day = parse_day(raw_day)
     if day is None:
-        return _bad_step(request, {"day": _("Choose a day first.")})
+        return bad_step(request, {"day": _("Choose a day first.")})
     tz = clinic_zone(_site(request))
-    slots = _slots_for_day(request, service, practitioner, day)
+    slots = slots_for_day(request, service, practitioner, day)
+    draft = draft_id(request)
     error = ""
     if day < timezone.now().astimezone(tz).date():
         # An old bookmark or an edited link: say why there is nothing to choose.
         error = _("That day has passed. Choose another day.")
     elif "start" in request.GET:
-        start = _parse_start(request.GET["start"])
+        start = parse_start(request.GET["start"])
         if start and any(s.start == start for s in slots):
-            return redirect(
-                reverse("appointments:details") + "?" + _step_query(service, practitioner, start=start.isoformat())
-            )
-        error = _("Choose one of the times listed.")
+            query = step_query(service, practitioner, draft=draft, start=start.isoformat())
+            return redirect(reverse("appointments:details") + "?" + query)
+        error = _("Choose one of the times listed.") if request.GET["start"] else _("Choose a time.")
     return render(
         request,
         "appointments/choose_time.html",
@@ -191,10 +222,11 @@ def choose_time(request):
             service=service,
             practitioner=practitioner,
             day=day,
-            groups=_group_by_part_of_day(slots, tz),
+            groups=group_by_part_of_day(slots, tz),
             error=error,
             step=3,
-            query=_step_query(service, practitioner),
+            draft=draft,
+            query=step_query(service, practitioner, draft=draft),
         ),
         status=400 if error else 200,
     )
@@ -210,7 +242,7 @@ def parse_day(value) -> dt.date | None:
         return None
 
 
-def _parse_start(value: str) -> dt.datetime | None:
+def parse_start(value: str) -> dt.datetime | None:
     if not isinstance(value, str) or len(value) > 40:
         return None
     try:
@@ -222,83 +254,10 @@ def _parse_start(value: str) -> dt.datetime | None:
         return None
 
 
-def _bad_step(request, errors):
+def bad_step(request, errors, *, status: int = 400):
     return render(
         request,
         "appointments/problem.html",
         _common(request, errors=errors, step=None),
-        status=400,
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@private
-def details(request):
-    service, practitioner, errors = _choice(request, strict=False)
-    if errors:
-        return _bad_step(request, errors)
-    data = request.POST if request.method == "POST" else request.GET
-    start = _parse_start(data.get("start", ""))
-    if start is None:
-        return _bad_step(request, {"start": _("Choose a time first.")})
-    form = {"name": "", "email": "", "phone": "", "message": "", "consent": False}
-    errors = {}
-    alternatives = []
-    status, retry_after = 200, 0
-    if request.method == "GET":
-        # A bookmark, the back button or an edited link can name a time that is past or gone:
-        # say so before the patient types their details, not after.
-        try:
-            booking.check_start(service=service, practitioner=practitioner, start=start, site=_site(request))
-        except booking.SlotTaken as taken:
-            errors, alternatives, status = taken.errors, taken.alternatives, 409
-        except booking.InvalidBooking as invalid:
-            errors, status = invalid.errors, 400
-    else:
-        form = {key: request.POST.get(key, "") for key in ("name", "email", "phone", "message")}
-        form["consent"] = request.POST.get("consent") == "yes"
-        if not BOOKING_ATTEMPTS.hit(client_address(request)).allowed:
-            errors = {"form": _("Too many booking attempts from here. Please wait a while or phone the clinic.")}
-            status = 429
-        else:
-            try:
-                booked = book_online(
-                    client=client_address(request),
-                    staff=is_staff(request.user),
-                    service=service.slug,
-                    practitioner=practitioner.slug if practitioner else None,
-                    start=start,
-                    site=_site(request),
-                    **form,
-                )
-            except online_limits.LimitReached as refused:
-                errors, status, retry_after = {"form": refused.message}, 429, refused.retry_after
-            except booking.SlotTaken as taken:
-                errors, alternatives, status = taken.errors, taken.alternatives, 409
-            except booking.InvalidBooking as invalid:
-                errors, status = invalid.errors, 400
-            else:
-                return redirect(reverse("appointments:manage", args=[booked.manage_token]) + "?new=1")
-    tz = clinic_zone(_site(request))
-    response = render(
-        request,
-        "appointments/details.html",
-        _common(
-            request,
-            service=service,
-            practitioner=practitioner,
-            start=start.astimezone(tz),
-            start_value=start.isoformat(),
-            form=form,
-            errors=errors,
-            alternatives=alternatives,
-            step=4,
-            query=_step_query(service, practitioner),
-            day=start.astimezone(tz).date(),
-            max_message=booking.MAX_MESSAGE,
-        ),
         status=status,
     )
-    if retry_after:
-        response["Retry-After"] = str(retry_after)
-    return response

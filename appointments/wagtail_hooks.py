@@ -12,7 +12,11 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, SnippetViewSetGroup
 
-from . import admin_views, desk_views
+from . import (
+    admin_views,
+    desk_views,
+    waitlist_admin,  # noqa: F401 - registers the waitlist's admin page and menu item
+)
 from .availability import clinic_zone
 from .models import Appointment, Closure, Practitioner, Service, TimeOff
 from .slots import local_day_span

@@ -4,6 +4,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
@@ -105,6 +106,23 @@ class ClinicSettings(ClusterableModel, BaseSiteSetting):
         related_name="+",
         help_text=_("The disclaimer shown at the end of every condition page and members article."),
     )
+    # "What happens next" on the booking confirmation and in its email; each line is left out when blank.
+    arrive_minutes_before = models.PositiveSmallIntegerField(
+        _("ask patients to arrive (minutes before)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(120)],
+        help_text=_("Leave empty to say nothing about arriving early."),
+    )
+    nearest_station = models.CharField(
+        _("nearest station or stop"), max_length=200, blank=True, help_text=_("E.g. the station and the walk from it.")
+    )
+    parking = models.CharField(_("parking"), max_length=300, blank=True)
+    map_url = models.URLField(
+        _("map link"),
+        blank=True,
+        help_text=_("A link to the clinic on a map service, opened in the patient's browser."),
+    )
 
     panels = [
         FieldPanel("name"),
@@ -119,6 +137,15 @@ class ClinicSettings(ClusterableModel, BaseSiteSetting):
         FieldRowPanel([FieldPanel("phone"), FieldPanel("email")]),
         FieldRowPanel([FieldPanel("emergency_number"), FieldPanel("time_zone")]),
         FieldPanel("important_notes"),
+        MultiFieldPanel(
+            [
+                FieldPanel("arrive_minutes_before"),
+                FieldPanel("nearest_station"),
+                FieldPanel("parking"),
+                FieldPanel("map_url"),
+            ],
+            heading=_("Getting here (shown to patients after they book)"),
+        ),
         InlinePanel("opening_hours", heading=_("Opening hours"), label=_("Opening hours")),
     ]
 

@@ -443,3 +443,14 @@ def test_cookies_set_over_tls_are_secure_and_the_session_works_through_nginx(ngi
         assert inside.getheader("X-Proxy-Cache") == "BYPASS"  # a session never meets the microcache
         assert "no-store" in inside.getheader("Cache-Control")
         assert len(header_values(inside, "Strict-Transport-Security")) == 1
+
+
+def test_the_access_log_leaves_out_the_token_of_a_waitlist_link(nginx_front):
+    """/appointments/waitlist/offer|leave/<token>/ books an offered time or leaves the list: logged as "-"."""
+    token = "Wt0k3n-secret-value_456"
+    for path in (f"/appointments/waitlist/offer/{token}/", f"/appointments/waitlist/leave/{token}/"):
+        get(nginx_front["port"], path)
+    lines = access_log_lines(nginx_front, "/appointments/waitlist/", count=2)
+    logged = [json.loads(line)["request"].split(" ")[1] for line in lines if "/appointments/waitlist/" in line]
+    assert "/appointments/waitlist/offer/-/" in logged and "/appointments/waitlist/leave/-/" in logged
+    assert not any(token in line for line in lines)

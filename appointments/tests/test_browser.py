@@ -41,24 +41,30 @@ def test_patient_books_gets_the_email_and_cancels_by_the_link(
     page.get_by_role("button", name="Continue").click()
     assert "/appointments/day/" in page.url
     check_axe(page, "2-day", shots)
-    # A few days ahead, so that the appointment can still be cancelled online.
-    page.locator('input[name="day"]').nth(3).check()
+    # Next week, so that the appointment can still be cancelled online.
+    page.get_by_role("link", name="Next week").click()
+    page.locator('input[name="day"]').first.check()
     page.get_by_role("button", name="Continue").click()
     assert "/appointments/time/" in page.url
     check_axe(page, "3-time", shots)
+    page.locator('input[name="start"]').first.check()
     page.get_by_role("button", name="Continue").click()
     assert "/appointments/details/" in page.url
     check_axe(page, "4-details", shots)
     # A first try without consent: the error is announced and axe still finds nothing.
     page.get_by_label("Full name").fill("Pat Patient")
     page.get_by_label("Email address").fill("pat@example.org")
-    page.get_by_role("button", name="Book appointment").click()
+    page.get_by_role("button", name="Continue").click()
     assert page.get_by_role("alert").is_visible()
     check_axe(page, "4-details-error", shots)
     page.get_by_label("I agree that the clinic stores").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("heading", name="Check your answers before booking").wait_for()
+    check_axe(page, "5-check", shots)
+    assert Appointment.objects.count() == 0
     page.get_by_role("button", name="Book appointment").click()
     page.get_by_role("heading", name="Appointment booked").wait_for()
-    check_axe(page, "5-confirmation", shots)
+    check_axe(page, "6-confirmation", shots)
     appointment = Appointment.objects.get()
     assert appointment.reference in page.content()
 
@@ -68,8 +74,11 @@ def test_patient_books_gets_the_email_and_cancels_by_the_link(
     link = re.search(r"https?://\S+/appointments/manage/\S+/", patient_mail.body).group(0)
     path = "/appointments/" + link.split("/appointments/", 1)[1]
     page.goto(live_server.url + path)
-    check_axe(page, "6-manage", shots)
-    page.get_by_role("button", name="Cancel this appointment").click()
+    check_axe(page, "7-manage", shots)
+    page.get_by_role("link", name="Cancel this appointment").click()
+    page.get_by_role("heading", name="Are you sure you want to cancel this appointment?").wait_for()
+    check_axe(page, "8-cancel", shots)
+    page.get_by_role("button", name="Yes, cancel this appointment").click()
     page.get_by_text("Your appointment is cancelled").wait_for()
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.CANCELLED
@@ -98,11 +107,14 @@ def test_a_time_taken_meanwhile_is_rebooked_without_typing_again(live_server, wa
         email="o@example.org",
         consent=True,
     )
-    page.get_by_role("button", name="Book appointment").click()
+    page.get_by_role("button", name="Continue").click()
     page.get_by_role("alert").get_by_text("That time was just taken").wait_for()
     assert page.get_by_label("Full name").input_value() == "Robin Reader"
-    assert page.get_by_role("button").filter(has_text=re.compile("Book appointment|Use this time")).count() == 1
+    assert page.get_by_role("button").filter(has_text=re.compile("Continue|Use this time")).count() == 1
+    assert page.locator('input[name="start"]:checked').count() == 0
     page.locator("#alt-2").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("heading", name="Check your answers before booking").wait_for()
     page.get_by_role("button", name="Book appointment").click()
     page.get_by_role("heading", name="Appointment booked").wait_for()
     assert Appointment.objects.get(email="robin@example.org").start != slot.start
@@ -126,7 +138,10 @@ def test_move_and_contact_pages_pass_axe(live_server, wagtail_tree, demo_content
     page = browser_page
     page.goto(live_server.url + f"/appointments/manage/{booked.manage_token}/move/")
     check_axe(page, "move-days")
+    page.locator('input[name="day"]').first.check()
     page.get_by_role("button", name="Show times").click()
+    assert page.locator('input[name="start"]').count() > 0
+    assert page.locator('input[name="start"]:checked').count() == 0, "no time chosen for the patient"
     check_axe(page, "move-times")
     page.goto(live_server.url + "/contact/")
     check_axe(page, "contact")
@@ -138,7 +153,7 @@ def test_move_and_contact_pages_pass_axe(live_server, wagtail_tree, demo_content
         "+", "%2B"
     )
     page.goto(live_server.url + "/appointments/details/?" + query)
-    assert page.locator("#alt-1").is_checked()
+    assert not page.locator("#alt-1").is_checked()
     check_axe(page, "details-taken")
 
 

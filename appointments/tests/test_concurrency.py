@@ -9,6 +9,7 @@ from django.db import connection, connections
 
 from appointments import booking, series
 from appointments.models import Appointment
+from appointments.patient_rules import PatientClash
 
 from .conftest import NOW, SLOT, details
 
@@ -140,4 +141,61 @@ def test_postgres_constraint_refuses_a_course_whole_when_one_session_overlaps(cl
                 name="Course Patient",
                 phone="020 7946 0005",
             )
+
+
+def _race(count, attempt):
+    barrier = threading.Barrier(count)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run(number: int):
+        try:
+            barrier.wait()
+            attempt(number)
+            result = "booked"
+        except (booking.BookingError, PatientClash) as refused:
+            result = type(refused).__name__
+        except Exception as error:  # anything else would be a 500 for that patient
+            result = f"error: {error!r}"
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    with time_machine.travel(NOW, tick=False):
+        threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_form_pressed_ten_times_at_once_books_once(clinic):
+    """Double taps and a second tab: one token, with "anyone", so each press could take another practitioner."""
+    outcomes = _race(
+        10,
+        lambda n: booking.book(
+            service="initial-evaluation", start=SLOT, manage_token="one-form", patient_rules=True, **details()
+        ),
+    )
+    assert outcomes.count("booked") == 1 and not [o for o in outcomes if o.startswith("error")], outcomes
+    assert Appointment.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_patient_booking_two_practitioners_at_once_gets_one(clinic):
+    """Two tabs, two forms, the same patient and time: the patient lock holds across connections."""
+    outcomes = _race(
+        2,
+        lambda n: booking.book(
+            service="initial-evaluation",
+            practitioner=["alex", "sam"][n],
+            start=SLOT,
+            patient_rules=True,
+            **details(),
+        ),
+    )
+    assert sorted(outcomes) == ["PatientClash", "booked"], outcomes
     assert Appointment.objects.count() == 1

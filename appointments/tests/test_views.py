@@ -33,7 +33,7 @@ def test_the_whole_flow_without_javascript(client, clinic):
     assert "not watched for urgent problems" in html and "care-card" in html
     step = client.get("/appointments/", {"service": "initial-evaluation", "practitioner": "alex"})
     assert step.status_code == 302
-    days = client.get(step["Location"])
+    days = client.get(step["Location"] + "&week=2027-01-11")
     assert days.status_code == 200 and 'name="day" id="day-2027-01-12"' in days.content.decode()
     assert "care-card" in days.content.decode()
     to_time = client.get(step["Location"] + "&day=2027-01-12")
@@ -45,11 +45,16 @@ def test_the_whole_flow_without_javascript(client, clinic):
     form = client.get(to_details["Location"])
     assert form.status_code == 200 and 'href="/privacy/"' in form.content.decode()
     assert_private(form)
-    done = client.post(
+    answers = client.post(
         "/appointments/details/",
         {"service": "initial-evaluation", "practitioner": "alex", "start": SLOT.isoformat(), **details(consent="yes")},
     )
-    assert done.status_code == 302
+    assert answers.status_code == 303 and Appointment.objects.count() == 0
+    check = client.get(answers["Location"])
+    assert check.status_code == 200 and "Check your answers" in check.content.decode()
+    assert_private(check)
+    done = client.post(answers["Location"])
+    assert done.status_code == 303
     confirmation = client.get(done["Location"])
     assert confirmation.status_code == 200
     assert_private(confirmation)
@@ -104,7 +109,8 @@ def test_a_message_the_browser_accepted_is_not_refused_for_its_line_breaks(clien
             **details(consent="yes", message=message),
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
+    assert client.post(response["Location"]).status_code == 303
     assert Appointment.objects.get().message == message.replace("\r\n", "\n")
     too_long = client.post(
         "/appointments/details/",
@@ -142,7 +148,7 @@ def test_taken_time_is_409_with_nearest_times(client, clinic):
 def test_a_taken_time_keeps_what_the_patient_typed(client, clinic):
     """The nearest free times are part of the details form: choosing one books it with the details already typed."""
     booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
-    typed = details(consent="yes", name="Robin Reader", email="robin@example.org", message="Left side.")
+    typed = details(consent="yes", name="Robin Reader", email="robin@example.org", phone="", message="Left side.")
     response = client.post(
         "/appointments/details/",
         {"service": "initial-evaluation", "practitioner": "alex", "start": SLOT.isoformat(), **typed},
@@ -158,8 +164,9 @@ def test_a_taken_time_keeps_what_the_patient_typed(client, clinic):
     assert 'value="Robin Reader"' in form and "Left side." in form and 'name="consent" value="yes" checked' in form
     assert 'href="#alt-1"' in html  # the error summary leads to the choice
     posted = {"service": "initial-evaluation", "practitioner": "alex", "start": alternative, **typed}
-    done = client.post("/appointments/details/", posted)
-    assert done.status_code == 302
+    answers = client.post("/appointments/details/", posted)
+    assert answers.status_code == 303
+    assert client.post(answers["Location"]).status_code == 303
     assert Appointment.objects.get(email="robin@example.org").start.isoformat() == alternative
 
 
@@ -190,7 +197,9 @@ def test_details_page_says_at_once_when_the_time_cannot_be_booked(client, clinic
 
 def test_each_day_counts_the_times_the_next_step_offers(client, clinic):
     """With "anyone", a time two practitioners have free is one choice, and one in the day's count."""
-    days = client.get("/appointments/day/", {"service": "initial-evaluation", "practitioner": "anyone"})
+    days = client.get(
+        "/appointments/day/", {"service": "initial-evaluation", "practitioner": "anyone", "week": "2027-01-11"}
+    )
     count = re.search(r'for="day-2027-01-12">[^<]*<span class="choice__count">\((\d+) times\)', days.text)
     times = client.get(
         "/appointments/time/", {"service": "initial-evaluation", "practitioner": "anyone", "day": "2027-01-12"}
@@ -239,24 +248,25 @@ def test_manage_link_cancel_and_cutoff(client, clinic, frozen):
     frozen.move_to(SLOT - dt.timedelta(hours=2))
     late = client.get(url).content.decode()
     assert "Cancel this appointment" not in late and "phone the clinic" in late.lower()
-    assert client.post(url, {"action": "cancel"}).status_code == 409
+    cancel_url = reverse("appointments:manage_cancel", args=[booked.manage_token])
+    assert client.post(cancel_url).status_code == 409
     frozen.move_to(SLOT - dt.timedelta(days=5))
-    cancelled = client.post(url, {"action": "cancel"})
-    assert cancelled.status_code == 200
+    cancelled = client.post(cancel_url)
+    assert cancelled.status_code == 303
     assert Appointment.objects.get().status == Appointment.Status.CANCELLED
 
 
 def test_cancelling_twice_says_it_is_cancelled_not_too_late(client, clinic):
     booked = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
-    url = reverse("appointments:manage", args=[booked.manage_token])
-    assert client.post(url, {"action": "cancel"}).status_code == 200
-    again = client.post(url, {"action": "cancel"})  # the button pressed twice, or the page reloaded
+    url = reverse("appointments:manage_cancel", args=[booked.manage_token])
+    assert client.post(url).status_code == 303
+    again = client.post(url, follow=True)  # the button pressed twice, or the page reloaded
     html = again.content.decode()
     assert again.status_code == 200 and "already cancelled" in html
     assert "too late" not in html.lower()
     request = booking.book(service="follow-up-session", practitioner="alex", start=SLOT, **details())
     booking.change_status(appointment=request.appointment, action="decline")
-    response = client.post(reverse("appointments:manage", args=[request.manage_token]), {"action": "cancel"})
+    response = client.post(reverse("appointments:manage_cancel", args=[request.manage_token]))
     assert response.status_code == 409 and "no longer booked (declined)" in response.content.decode()
     assert "too late" not in response.content.decode().lower()
 
@@ -293,7 +303,10 @@ def test_move_page_groups_days_by_month_as_booking_does(client, clinic):
     assert "<legend>January 2027</legend>" in html and "<legend>February 2027</legend>" in html
     assert html.index("<legend>January 2027</legend>") < html.index('id="day-2027-01-29"')
     assert html.index('id="day-2027-01-29"') < html.index("<legend>February 2027</legend>")
-    assert len(re.findall(r'name="day"[^>]* checked', html)) == 1
+    assert len(re.findall(r'name="day"[^>]* checked', html)) == 0, "nothing chosen for the patient"
+    chosen = client.get(reverse("appointments:manage_move", args=[booked.manage_token]), {"day": "2027-01-13"}).text
+    assert len(re.findall(r'name="day"[^>]* checked', chosen)) == 1
+    assert not re.search(r'name="start"[^>]* checked', chosen)
 
 
 @pytest.mark.parametrize("path", ["/appointments/details/", "/contact/", "/members/-/enter/"])

@@ -110,6 +110,11 @@ def ensure_clinic_settings(site: Site, notes: Notice, log) -> None:
     clinic.emergency_number = "999"
     clinic.time_zone = "Europe/London"
     clinic.important_notes = notes
+    # Plainly fictional, like the address: a real station or map would send patients somewhere real.
+    clinic.arrive_minutes_before = 10
+    clinic.nearest_station = "Exampletown Central (a fictional demo station), 5 minutes' walk"
+    clinic.parking = "Demo text: two parking spaces behind the clinic (fictional)"
+    clinic.map_url = "https://maps.example/exampletown/1-example-street"
     clinic.save()
     if not clinic.opening_hours.exists():
         for weekday in range(5):
