@@ -12,7 +12,6 @@ import datetime as dt
 import secrets
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -24,6 +23,7 @@ from django_tasks import task
 
 from . import booking
 from .availability import booking_settings, clinic_zone, find_slots
+from .mail import ClinicEmail
 from .models import Appointment, Practitioner, Service, hash_token
 from .patient_rules import PatientClash
 from .waitlist_models import WaitlistDay, WaitlistEntry, WaitlistOffer
@@ -126,7 +126,7 @@ def send_waitlist_email(*, entry_id: int, kind: str, manage_token: str, offer_id
             context["leave_url"] = _url("appointments:waitlist_leave", manage_token)
         body = render_to_string(template, {"entry": entry, "clinic_name": clinic_name, **context})
         subject = " ".join(f"{subject} – {clinic_name}".split())
-    EmailMessage(subject=subject, body=body, to=[entry.email]).send()
+    ClinicEmail(subject=subject, body=body, to=[entry.email]).send()
     return "sent"
 
 
