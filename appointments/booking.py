@@ -22,6 +22,7 @@ from wagtail.models import Site
 from . import emails
 from . import slots as engine
 from .availability import booking_settings, clinic_zone, find_slots
+from .change_log import AppointmentChange
 from .models import Appointment, Practitioner, Service
 
 MAX_NAME = 100
@@ -275,11 +276,13 @@ def reschedule(
     appointment: Appointment,
     start,
     by_staff: bool = False,
+    practitioner: Practitioner | None = None,
     manage_token: str = "",
     site: Site | None = None,
     now: dt.datetime | None = None,
 ) -> Appointment:
-    """Move an active appointment to another free start with the same practitioner."""
+    """Move an active appointment to another free start; staff may also give it to another practitioner
+    who offers the service. A patient's move is logged and announced to reception."""
     now = now or timezone.now()
     if not appointment.is_active:
         raise InvalidBooking({"start": _("Only a requested or confirmed appointment can be moved.")})
@@ -287,27 +290,31 @@ def reschedule(
         raise TooLate({"start": _("It is too late to change this appointment online. Please phone the clinic.")})
     start = check_time(start=start, now=now, site=site) if not by_staff else _aware(start)
     service = appointment.service
+    target = practitioner if by_staff and practitioner is not None else appointment.practitioner
+    if target.pk != appointment.practitioner_id and not service.practitioners.filter(pk=target.pk).exists():
+        raise InvalidBooking({"practitioner": _("This practitioner does not offer this service.")})
     end = start + dt.timedelta(minutes=service.duration_minutes)
     blocked_until = end + dt.timedelta(minutes=service.buffer_minutes)
     if not by_staff:
         _candidates(service, appointment.practitioner, start, now=now, site=site, exclude=appointment.pk)
     try:
         with transaction.atomic():
-            Practitioner.objects.select_for_update().get(pk=appointment.practitioner_id)
+            locked = Practitioner.objects.select_for_update().get(pk=target.pk)
             current = Appointment.objects.select_for_update().get(pk=appointment.pk)
-            if not current.is_active or _clashes(current.practitioner, start, end, blocked_until, exclude=current.pk):
-                raise SlotTaken(
-                    _alternatives(service, current.practitioner, start, now=now, site=site, exclude=current.pk)
-                )
+            if not current.is_active or _clashes(locked, start, end, blocked_until, exclude=current.pk):
+                raise SlotTaken(_alternatives(service, locked, start, now=now, site=site, exclude=current.pk))
+            previous_start = current.start
+            current.practitioner = locked
             current.start, current.end, current.blocked_until = start, end, blocked_until
             current.sequence += 1
             current.reminder_sent_at = None
             current.save()
+            AppointmentChange.log(current, "moved", by_patient=not by_staff, at=now, previous_start=previous_start)
             emails.queue_change(current, "moved", manage_token=manage_token)
+            if not by_staff:
+                emails.queue_clinic_change(current, "moved", previous_start=previous_start)
     except IntegrityError:
-        raise SlotTaken(
-            _alternatives(service, appointment.practitioner, start, now=now, site=site, exclude=appointment.pk)
-        ) from None
+        raise SlotTaken(_alternatives(service, target, start, now=now, site=site, exclude=appointment.pk)) from None
     return current
 
 
@@ -334,8 +341,11 @@ TRANSITIONS = {
 AFTER_START = {"attended", "no_show"}
 
 
-def change_status(*, appointment: Appointment, action: str, now: dt.datetime | None = None) -> Appointment:
-    """Staff (and patients, for "cancel") change an appointment's status; the patient is told by email."""
+def change_status(
+    *, appointment: Appointment, action: str, by_patient: bool = False, now: dt.datetime | None = None
+) -> Appointment:
+    """Staff (and patients, for "cancel") change an appointment's status; the patient is told by email,
+    and reception when the patient cancelled."""
     if action not in TRANSITIONS:
         raise InvalidBooking({"action": _("Unknown action.")})
     now = now or timezone.now()
@@ -353,12 +363,17 @@ def change_status(*, appointment: Appointment, action: str, now: dt.datetime | N
             # Marking tomorrow's patient "did not attend" by mistake would free their time for
             # someone else, with no way back to "confirmed".
             raise InvalidBooking({"action": _("This can be marked only once the appointment has started.")})
+        previous_status = current.status
         current.status = target
         if mail:
             current.sequence += 1
         current.save()
+        if action == "cancel":
+            AppointmentChange.log(current, "cancelled", by_patient=by_patient, at=now, previous_status=previous_status)
         if mail:
             emails.queue_change(current, mail)
+        if action == "cancel" and by_patient:
+            emails.queue_clinic_change(current, "cancelled")
     return current
 
 

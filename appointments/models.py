@@ -385,3 +385,6 @@ class ScheduledRun(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.last_run_at or '-'}"
+
+
+from .change_log import AppointmentChange  # noqa: E402,F401  (a model of this app, kept in its own module)

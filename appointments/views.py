@@ -333,7 +333,7 @@ def manage(request, token):
             status = 409
         else:
             try:
-                appointment = booking.change_status(appointment=appointment, action="cancel")
+                appointment = booking.change_status(appointment=appointment, action="cancel", by_patient=True)
                 message = _("Your appointment is cancelled. We have sent you an email.")
             except booking.InvalidBooking as invalid:
                 error, status = next(iter(invalid.errors.values())), 409
