@@ -1,4 +1,4 @@
-"""Staff views in the Wagtail admin: day/week calendar, one appointment's actions, patient data, feeds."""
+"""Staff views in the Wagtail admin: one appointment's actions, patient data, feeds (the calendar: calendar_views)."""
 
 from __future__ import annotations
 
@@ -24,66 +24,10 @@ from . import booking
 from .availability import clinic_zone
 from .models import Appointment, Closure, Practitioner, TimeOff
 from .patient_data import contact_messages_for, delete_patient, export_rows
-from .slots import local_day_span
 from .spreadsheets import csv_cell
-from .views import parse_day
 
 can_view = permission_required("appointments.view_appointment", raise_exception=True)
 can_change = permission_required("appointments.change_appointment", raise_exception=True)
-
-
-@never_cache
-@can_view
-def calendar(request):
-    tz = clinic_zone()
-    today = dt.datetime.now(tz).date()
-    raw = request.GET.get("date", "")
-    day = parse_day(raw) or today
-    if not dt.date(1900, 1, 1) <= day <= dt.date(9000, 1, 1):
-        day = today  # stepping a week past year 9999 would overflow
-    mode = "day" if request.GET.get("view") == "day" else "week"
-    if mode == "week":
-        first = day - dt.timedelta(days=day.weekday())
-        days = [first + dt.timedelta(days=i) for i in range(7)]
-        step = dt.timedelta(days=7)
-    else:
-        days = [day]
-        step = dt.timedelta(days=1)
-    practitioners = list(Practitioner.objects.all())
-    slug = request.GET.get("practitioner", "")
-    chosen = next((p for p in practitioners if p.slug == slug), None)
-    status = request.GET.get("status", "")
-    span_start = local_day_span(days[0], tz).start
-    span_end = local_day_span(days[-1], tz).end
-    appointments = Appointment.objects.filter(start__gte=span_start, start__lt=span_end).select_related(
-        "service", "practitioner"
-    )
-    if chosen:
-        appointments = appointments.filter(practitioner=chosen)
-    if status in Appointment.Status.values:
-        appointments = appointments.filter(status=status)
-    by_day = {d: [] for d in days}
-    for appointment in appointments.order_by("start"):
-        by_day.setdefault(appointment.start.astimezone(tz).date(), []).append(appointment)
-    base = {"view": mode, "practitioner": slug, "status": status}
-    return TemplateResponse(
-        request,
-        "appointments/admin/calendar.html",
-        {
-            "page_title": _("Appointments calendar"),
-            "header_title": _("Appointments calendar"),
-            "by_day": by_day.items(),
-            "mode": mode,
-            "day": day,
-            "practitioners": practitioners,
-            "chosen": chosen,
-            "statuses": Appointment.Status.choices,
-            "status": status,
-            "prev_query": {**base, "date": (day - step).isoformat()},
-            "next_query": {**base, "date": (day + step).isoformat()},
-            "tz": tz,
-        },
-    )
 
 
 @never_cache

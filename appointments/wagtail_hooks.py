@@ -12,7 +12,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, SnippetViewSetGroup
 
-from . import admin_views
+from . import admin_views, calendar_views
 from .availability import clinic_zone
 from .models import Appointment, Closure, Practitioner, Service, TimeOff
 from .slots import local_day_span
@@ -102,7 +102,8 @@ register_snippet(AppointmentsGroup)
 
 admin_urls = (
     [
-        path("calendar/", admin_views.calendar, name="calendar"),
+        path("calendar/", calendar_views.calendar, name="calendar"),
+        path("day-sheet/", calendar_views.day_sheet, name="day_sheet"),
         path("<int:pk>/", admin_views.detail, name="detail"),
         path("<int:pk>/action/", admin_views.action, name="action"),
         path("<int:pk>/move/", admin_views.move, name="move"),

@@ -579,11 +579,11 @@ def test_cancel_and_decline_ask_first_and_only_the_confirmation_changes_anything
 
 
 def test_calendar_rows_open_from_the_time_and_today_is_one_click(staff, clinic):
-    """On a phone the table scrolls sideways; the first column (the time) must open the appointment."""
+    """On a phone the grid scrolls sideways; the appointment's time opens it."""
     appointment = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details()).appointment
     page = staff.get(reverse("appointments_admin:calendar"), {"date": "2027-01-12", "view": "day"}).content.decode()
     detail = reverse("appointments_admin:detail", args=[appointment.pk])
-    assert f'<td><a href="{detail}">10:00–11:00</a></td>' in page
+    assert f'<a href="{detail}">10:00–11:00 Pat Patient</a>' in page
     assert 'href="?view=day">Today</a>' in page and "appointments/admin.css" in page
 
 
