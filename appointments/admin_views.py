@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 
 from django.contrib import messages
@@ -14,15 +13,14 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import booking
+from . import booking, staff_move
 from .availability import clinic_zone
-from .models import Appointment, Closure, Practitioner, TimeOff
+from .models import Appointment, Practitioner
 from .patient_data import contact_messages_for, delete_patient, export_rows
 from .spreadsheets import csv_cell
 
@@ -58,8 +56,8 @@ def detail(request, pk):
             "start": appointment.start.astimezone(tz),
             "end": appointment.end.astimezone(tz),
             "actions": actions,
-            "start_value": appointment.start.astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
             "tz": tz,
+            **staff_move.detail_context(request, appointment, tz),
         },
     )
 
@@ -104,62 +102,6 @@ def action(request, pk):
     else:
         messages.success(request, _("Appointment %(ref)s updated.") % {"ref": appointment.reference})
     return redirect("appointments_admin:detail", pk=pk)
-
-
-@require_POST
-@can_change
-def move(request, pk):
-    appointment = get_object_or_404(Appointment, pk=pk)
-    raw = request.POST.get("start", "")[:20]
-    try:
-        local = parse_datetime(raw) if raw else None
-    except ValueError:
-        local = None
-    if local is None:
-        messages.error(request, _("Enter the new date and time."))
-        return redirect("appointments_admin:detail", pk=pk)
-    tz = clinic_zone()
-    start = local.replace(tzinfo=tz) if local.tzinfo is None else local
-    now = timezone.now()
-    # Staff may move outside the booking rules, but not to a time that cannot be meant (the fuzz
-    # found year 1 accepted, and the patient emailed about it).
-    if not now - dt.timedelta(days=1) <= start <= now + dt.timedelta(days=366):
-        messages.error(request, _("Choose a time between yesterday and a year from now."))
-        return redirect("appointments_admin:detail", pk=pk)
-    try:
-        moved = booking.reschedule(appointment=appointment, start=start, by_staff=True)
-    except booking.SlotTaken:
-        messages.error(request, _("That time overlaps another appointment of this practitioner."))
-    except booking.BookingError as error:
-        messages.error(request, next(iter(error.errors.values())))
-    else:
-        messages.success(request, _("Appointment moved; the patient has been emailed."))
-        for warning in _outside_hours(moved, tz):
-            messages.warning(request, warning)
-    return redirect("appointments_admin:detail", pk=pk)
-
-
-def _outside_hours(appointment: Appointment, tz) -> list[str]:
-    """Staff may move a booking anywhere; say so when the new time is one patients could not book."""
-    start, end = appointment.start.astimezone(tz), appointment.end.astimezone(tz)
-    practitioner = appointment.practitioner
-    warnings = []
-    closure = Closure.objects.filter(first_day__lte=end.date(), last_day__gte=start.date()).first()
-    if closure is not None:
-        warnings.append(_("Note: the clinic is closed that day (%(closure)s).") % {"closure": closure})
-    if TimeOff.objects.filter(
-        practitioner=practitioner, starts_at__lt=appointment.end, ends_at__gt=appointment.start
-    ).exists():
-        warnings.append(_("Note: %(name)s has time off then.") % {"name": practitioner})
-    within = (
-        start.date() == end.date()
-        and practitioner.working_hours.filter(
-            weekday=start.weekday(), starts__lte=start.time(), ends__gte=end.time()
-        ).exists()
-    )
-    if not within:
-        warnings.append(_("Note: this is outside %(name)s's working hours.") % {"name": practitioner})
-    return warnings
 
 
 def _clean_email(raw: str) -> str:

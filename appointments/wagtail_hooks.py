@@ -1,7 +1,9 @@
 """The Appointments menu in the Wagtail admin: set-up snippets, the appointment list and staff views."""
 
 from django.contrib import messages
+from django.templatetags.static import static
 from django.urls import include, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail import hooks
@@ -12,7 +14,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, SnippetViewSetGroup
 
-from . import admin_views, calendar_views
+from . import admin_views, calendar_views, staff_move
 from .availability import clinic_zone
 from .models import Appointment, Closure, Practitioner, Service, TimeOff
 from .slots import local_day_span
@@ -106,13 +108,20 @@ admin_urls = (
         path("day-sheet/", calendar_views.day_sheet, name="day_sheet"),
         path("<int:pk>/", admin_views.detail, name="detail"),
         path("<int:pk>/action/", admin_views.action, name="action"),
-        path("<int:pk>/move/", admin_views.move, name="move"),
+        path("<int:pk>/move/", staff_move.move, name="move"),
+        path("<int:pk>/undo-cancel/", staff_move.undo, name="undo_cancel"),
         path("patient-data/", admin_views.patient_data, name="patient_data"),
         path("patient-data/delete/", admin_views.patient_delete, name="patient_delete"),
         path("feeds/", admin_views.feeds, name="feeds"),
     ],
     "appointments_admin",
 )
+
+
+@hooks.register("insert_global_admin_css")
+def appointments_admin_css():
+    # Every staff page of this app (calendar, appointment, move) shares the one small stylesheet.
+    return format_html('<link rel="stylesheet" href="{}">', static("appointments/admin.css"))
 
 
 @hooks.register("register_admin_urls")

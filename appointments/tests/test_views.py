@@ -670,31 +670,3 @@ def test_csv_exports_staff_open_in_a_spreadsheet_never_carry_a_live_formula(staf
     submissions = client.get(reverse("wagtailforms:list_submissions", args=[page.pk]) + "?export=csv")
     text = b"".join(submissions.streaming_content).decode()
     assert "'@SUM(1+1)*cmd" in text and ",@SUM" not in text
-
-
-def test_moving_into_a_closure_time_off_or_out_of_hours_says_so(staff, clinic):
-    """Staff may move a booking anywhere, but a time patients could not book is named, not silent."""
-    import html
-
-    from appointments.models import Closure, TimeOff
-
-    appointment = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details()).appointment
-    move = reverse("appointments_admin:move", args=[appointment.pk])
-
-    def notes(start):
-        page = html.unescape(staff.post(move, {"start": start}, follow=True).content.decode())
-        assert "Appointment moved" in page
-        return re.findall(r"Note: [^<]*?\.(?=\s*<)", page)
-
-    assert notes("2027-01-12T14:00") == []  # Tuesday, inside 9-17
-    assert notes("2027-01-12T16:30") == ["Note: this is outside Alex Example's working hours."]  # ends 17:30
-    Closure.objects.create(first_day=dt.date(2027, 1, 13), last_day=dt.date(2027, 1, 13), reason="Training")
-    assert notes("2027-01-13T10:00") == ["Note: the clinic is closed that day (2027-01-13–2027-01-13 Training)."]
-    TimeOff.objects.create(
-        practitioner=clinic["a"],
-        starts_at=dt.datetime(2027, 1, 14, 9, tzinfo=dt.UTC),
-        ends_at=dt.datetime(2027, 1, 14, 12, tzinfo=dt.UTC),
-    )
-    assert notes("2027-01-14T10:00") == ["Note: Alex Example has time off then."]
-    appointment.refresh_from_db()
-    assert appointment.start == dt.datetime(2027, 1, 14, 10, tzinfo=dt.UTC)  # moved all the same
