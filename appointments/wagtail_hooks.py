@@ -16,6 +16,7 @@ from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, SnippetVi
 
 from . import admin_views, calendar_views, staff_move
 from .availability import clinic_zone
+from .home_panels import ReceptionPanel
 from .models import Appointment, Closure, Practitioner, Service, TimeOff
 from .slots import local_day_span
 from .spreadsheets import SafeCsvExportMixin
@@ -122,6 +123,12 @@ admin_urls = (
 def appointments_admin_css():
     # Every staff page of this app (calendar, appointment, move) shares the one small stylesheet.
     return format_html('<link rel="stylesheet" href="{}">', static("appointments/admin.css"))
+
+
+@hooks.register("construct_homepage_panels")
+def reception_panel(request, panels):
+    if request.user.has_perm("appointments.view_appointment"):
+        panels.append(ReceptionPanel())
 
 
 @hooks.register("register_admin_urls")
