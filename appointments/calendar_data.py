@@ -12,13 +12,18 @@ from django.utils.formats import date_format
 
 from . import day_grid
 from . import slots as engine
-from .availability import booking_settings, calendars_for, closures_between, policy_for, practitioners_for
+from .availability import (
+    LONGEST_BLOCK,
+    booking_settings,
+    calendars_for,
+    closures_between,
+    policy_for,
+    practitioners_for,
+)
 from .models import Appointment, Closure, Practitioner, Service, TimeOff, WorkingHours
 
 # Staff may book past the online horizon (a course of care runs for months), but not into nonsense.
 STAFF_HORIZON = dt.timedelta(days=366)
-# The longest appointment plus buffer the service model allows: older starts cannot reach a day.
-LONGEST = dt.timedelta(minutes=480 + 240)
 # Statuses that free their time: listed under the grid, not in it, so a cancel can still be undone.
 FREED = (Appointment.Status.CANCELLED, Appointment.Status.DECLINED, Appointment.Status.EXPIRED)
 
@@ -120,7 +125,7 @@ def grid(
     policy = staff_policy(service, site) if service else None
     if service is not None:
         offering = [p for p in practitioners_for(service) if p.slug in keys]
-        wide = engine.Interval(span.start - LONGEST, span.end)
+        wide = engine.Interval(span.start - LONGEST_BLOCK, span.end)
         slots = engine.available_slots(
             calendars=calendars_for(offering, span=wide, tz=tz),
             policy=policy,

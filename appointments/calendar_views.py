@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from . import calendar_data
+from . import calendar_data, grid_html
 from .availability import clinic_zone
 from .models import Appointment, Service
 from .slots import local_day_span
@@ -122,7 +122,7 @@ def calendar(request):
             "services": services,
             "service": service,
             "columns": columns,
-            "rows": rows,
+            "grid_body": grid_html.tbody(rows, tz),
             "closures": sorted(set(closed.values()), key=lambda c: c.first_day),
             "freed": [a for a in appointments if a.status in calendar_data.FREED],
             "prev_query": {**base, "date": (day - step).isoformat()},
