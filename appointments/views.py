@@ -63,19 +63,41 @@ def _step_query(service, practitioner, **more) -> str:
 @require_GET
 @private
 def choose_service(request):
-    services = Service.objects.filter(active=True).prefetch_related("practitioners")
-    practitioners = Practitioner.objects.filter(active=True, services__active=True).distinct()
+    """Step 1, one question per page: the service, then who gives it. Only practitioners who give
+    the chosen service are offered (all on one page, a patient could pick a pair that is refused)."""
+    # A service nobody active gives would lead to a page of no days.
+    services = [
+        s
+        for s in Service.objects.filter(active=True).prefetch_related("practitioners")
+        if any(p.active for p in s.practitioners.all())
+    ]
     errors = {}
+    chosen_service = None
+    practitioners = []
     if "service" in request.GET:
-        service, practitioner, errors = _choice(request, strict=False)
-        if not errors:
-            return redirect(reverse("appointments:day") + "?" + _step_query(service, practitioner))
+        if "practitioner" in request.GET:
+            service, practitioner, errors = _choice(request, strict=False)
+            if not errors:
+                return redirect(reverse("appointments:day") + "?" + _step_query(service, practitioner))
+        try:
+            chosen_service = booking.resolve_service(request.GET.get("service", ""))
+        except booking.InvalidBooking as error:
+            errors = errors or error.errors
+        else:
+            practitioners = [p for p in chosen_service.practitioners.all() if p.active]
+            if not practitioners:
+                chosen_service = None
+                errors = {"service": _("This service cannot be booked online at the moment. Please phone the clinic.")}
+            elif len(practitioners) == 1 and not errors:
+                # Nobody to choose between: straight on to the days.
+                return redirect(reverse("appointments:day") + "?" + _step_query(chosen_service, None))
     return render(
         request,
         "appointments/choose_service.html",
         _common(
             request,
             services=services,
+            chosen_service=chosen_service,
             practitioners=practitioners,
             errors=errors,
             selected_service=request.GET.get("service", ""),

@@ -18,6 +18,7 @@ from . import admin_views, calendar_views, staff_move
 from .availability import clinic_zone
 from .home_panels import ReceptionPanel
 from .models import Appointment, Closure, Practitioner, Service, TimeOff
+from .setup_forms import PractitionerForm, SlugFromNameForm
 from .slots import local_day_span
 from .spreadsheets import SafeCsvExportMixin
 
@@ -73,12 +74,17 @@ class PractitionerViewSet(SnippetViewSet):
     model = Practitioner
     icon = "user"
     list_display = ["name", "slug", "active"]
+    # The services they give are chosen here too (the field lives on Service); the slug may be left empty.
+    edit_handler = ObjectList(
+        [*Practitioner.panels[:2], FieldPanel("services"), *Practitioner.panels[2:]], base_form_class=PractitionerForm
+    )
 
 
 class ServiceViewSet(SnippetViewSet):
     model = Service
     icon = "list-ul"
     list_display = ["name", "duration_minutes", "buffer_minutes", "confirmation", "active"]
+    edit_handler = ObjectList(Service.panels, base_form_class=SlugFromNameForm)
 
 
 class ClosureViewSet(SnippetViewSet):
