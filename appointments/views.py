@@ -23,6 +23,7 @@ from pages.models import ClinicSettings
 
 from . import booking
 from .availability import booking_settings, clinic_zone, find_slots
+from .closures import coming_closures
 from .ics import appointment_calendar, clinic_location, practitioner_feed
 from .models import Appointment, Practitioner, Service, hash_token
 from .slots import by_local_day
@@ -38,7 +39,7 @@ def _site(request):
 def _common(request, **extra):
     settings = booking_settings(_site(request))
     care = settings.care_card[0] if settings.care_card else None
-    return {"care_card": care, "booking_settings": settings, **extra}
+    return {"care_card": care, "booking_settings": settings, "closures": coming_closures(), **extra}
 
 
 def _choice(request, *, strict: bool = True):
