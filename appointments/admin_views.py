@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import booking, staff_move
 from .availability import clinic_zone
 from .models import Appointment, Practitioner
-from .patient_data import contact_messages_for, delete_patient, export_rows
+from .patient_data import bookings_for, contact_messages_for, delete_patient, export_rows, find_patients
 from .spreadsheets import csv_cell
 
 can_view = permission_required("appointments.view_appointment", raise_exception=True)
@@ -115,6 +115,11 @@ def patient_data(request):
     # The address is posted, never put in the URL: URLs end up in access logs, browser history and
     # Referer headers, and a patient's email address is health data here.
     email = _clean_email(request.POST.get("email", "")) if request.method == "POST" else ""
+    query = _clean_email(request.POST.get("q", "")) if request.method == "POST" else ""
+    if query and "@" in query:
+        email = query  # an address finds its bookings directly
+    elif query:
+        return _patient_data_page(request, "", [], query=query, patients=find_patients(query))
     rows = export_rows(email) if email else []
     fmt = request.POST.get("format")
     if email and fmt == "json":
@@ -132,7 +137,10 @@ def patient_data(request):
     return _patient_data_page(request, email, rows)
 
 
-def _patient_data_page(request, email: str, rows: list[dict], *, error: str = "", status: int = 200):
+def _patient_data_page(
+    request, email: str, rows: list[dict], *, error: str = "", status: int = 200, query: str = "", patients=None
+):
+    tz = clinic_zone()
     return TemplateResponse(
         request,
         "appointments/admin/patient_data.html",
@@ -141,6 +149,11 @@ def _patient_data_page(request, email: str, rows: list[dict], *, error: str = ""
             "header_title": _("Patient data"),
             "email": email,
             "rows": rows,
+            # For the page: times in the clinic's zone and statuses in words (the exports keep ISO values).
+            "bookings": list(bookings_for(email).order_by("start")) if email else [],
+            "query": query,
+            "patients": patients,
+            "tz": tz,
             # Contact messages are deleted with the bookings, so a patient with messages only can be erased too.
             "message_count": len(contact_messages_for(email)) if email else 0,
             "can_delete": request.user.has_perm("appointments.delete_appointment"),
