@@ -15,8 +15,8 @@ def _booked(cell: Cell, tz) -> SafeString:
     return mark_safe(  # noqa: S308 - every part below is built by format_html, which escapes
         "<br>".join(
             format_html(
-                '<a href="{}">{}–{} {}</a><br>{} · {} · {}',
-                reverse("appointments_admin:detail", args=[a.pk]),
+                '<a href="{0}">{1}–{2} {3}</a><br>{4} · {5} · <a href="{0}">{6}</a>',
+                url,
                 f"{a.start.astimezone(tz):%H:%M}",
                 f"{a.end.astimezone(tz):%H:%M}",
                 a.name,
@@ -24,7 +24,7 @@ def _booked(cell: Cell, tz) -> SafeString:
                 a.get_status_display(),
                 a.reference,
             )
-            for a in cell.appointments
+            for a, url in ((a, reverse("appointments_admin:detail", args=[a.pk])) for a in cell.appointments)
         )
     )
 

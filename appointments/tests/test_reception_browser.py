@@ -155,3 +155,41 @@ def test_undo_a_cancel(desk, live_server):
     page.get_by_text("Cancel undone: the appointment is back and the patient has been emailed.").wait_for()
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.CONFIRMED
+
+
+def test_find_a_patient_by_phone(desk, live_server):
+    appointment = booking.book(
+        service="initial-evaluation",
+        practitioner=a_free_slot().practitioner,
+        start=a_free_slot().start,
+        name="Marian Example",
+        email="marian@example.org",
+        phone="07700 900123",
+        consent=True,
+    ).appointment
+    page = desk
+    page.goto(live_server.url + "/admin/appointments/patient-data/")
+    page.get_by_label("Name, phone or email").fill("07700-900-123")
+    page.get_by_role("button", name="Find").click()
+    page.get_by_role("heading", name="1 patient found").wait_for()
+    assert "?" not in page.url  # posted: nothing of the patient in the address
+    check(page, "patient-search")
+    page.get_by_role("button", name="Open Marian Example").click()
+    page.get_by_role("link", name=appointment.reference).wait_for()
+    assert "Confirmed" in page.locator("table.listing tbody").first.inner_text()
+    check(page, "patient-bookings")
+
+
+def test_practitioner_step_and_closures_on_public_pages(live_server, wagtail_tree, demo_content, browser_page):
+    from appointments.models import Closure
+
+    first = timezone.localdate() + dt.timedelta(days=10)
+    Closure.objects.create(first_day=first, last_day=first + dt.timedelta(days=2), reason="Training")
+    page = browser_page
+    page.goto(live_server.url + "/appointments/?service=initial-evaluation")
+    page.get_by_role("heading", name="Who would you like to see for Initial evaluation?").wait_for()
+    page.get_by_role("heading", name="The clinic is closed").wait_for()
+    check(page, "public-practitioner-step")
+    page.goto(live_server.url + "/sciatica/")
+    assert "(Training)" in page.locator("footer").inner_text()
+    check(page, "public-footer-closures")
