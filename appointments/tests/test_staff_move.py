@@ -107,6 +107,9 @@ def test_staff_cancel_is_undone_from_the_appointment_page(reception, clinic):
     appointment = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details()).appointment
     detail = reverse("appointments_admin:detail", args=[appointment.pk])
     assert "Undo cancel" not in reception.get(detail).content.decode()
+    question = reception.get(reverse("appointments_admin:action", args=[appointment.pk]), {"action": "cancel"})
+    text = question.content.decode()
+    assert "you can undo the cancel" in text and "cannot be undone" not in text
     reception.post(reverse("appointments_admin:action", args=[appointment.pk]), {"action": "cancel"})
     assert "Undo cancel" in reception.get(detail).content.decode()
     done = reception.post(reverse("appointments_admin:undo_cancel", args=[appointment.pk]), follow=True)
