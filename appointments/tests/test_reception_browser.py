@@ -193,3 +193,28 @@ def test_practitioner_step_and_closures_on_public_pages(live_server, wagtail_tre
     page.goto(live_server.url + "/sciatica/")
     assert "(Training)" in page.locator("footer").inner_text()
     check(page, "public-footer-closures")
+
+
+def test_an_administrator_sets_up_a_practitioner_with_services_and_no_slug(
+    live_server, wagtail_tree, demo_content, browser_page
+):
+    from appointments.models import Practitioner
+
+    User.objects.create_superuser("admin", "a@example.org", "a-long-password-123")
+    page = browser_page
+    page.goto(live_server.url + "/admin/login/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "a-long-password-123")
+    page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
+    page.wait_for_url(re.compile(r"/admin/$"))
+    page.goto(live_server.url + "/admin/snippets/appointments/practitioner/add/")
+    page.locator("#id_name").fill("Jo Bloggs")
+    page.get_by_label("Follow-up session").check()
+    if SHOTS:
+        for viewport in (PHONE, DESKTOP):
+            page.set_viewport_size(viewport)
+            page.screenshot(path=str(SHOTS / f"practitioner-add-{viewport['width']}.png"), full_page=True)
+    page.get_by_role("button", name="Save").first.click()
+    page.wait_for_url(re.compile(r"/admin/snippets/appointments/practitioner/$"))
+    jo = Practitioner.objects.get(name="Jo Bloggs")
+    assert jo.slug == "jo-bloggs" and [s.slug for s in jo.services.all()] == ["follow-up-session"]
