@@ -1,9 +1,8 @@
-"""Staff views in the Wagtail admin: day/week calendar, one appointment's actions, patient data, feeds."""
+"""Staff views in the Wagtail admin: one appointment's actions, patient data, feeds (the calendar: calendar_views)."""
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 
 from django.contrib import messages
@@ -14,76 +13,19 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import booking
+from . import booking, staff_move
 from .availability import clinic_zone
-from .models import Appointment, Closure, Practitioner, TimeOff
-from .patient_data import contact_messages_for, delete_patient, export_rows
-from .slots import local_day_span
+from .models import Appointment, Practitioner
+from .patient_data import bookings_for, contact_messages_for, delete_patient, export_rows, find_patients
 from .spreadsheets import csv_cell
-from .views import parse_day
 
 can_view = permission_required("appointments.view_appointment", raise_exception=True)
 can_change = permission_required("appointments.change_appointment", raise_exception=True)
-
-
-@never_cache
-@can_view
-def calendar(request):
-    tz = clinic_zone()
-    today = dt.datetime.now(tz).date()
-    raw = request.GET.get("date", "")
-    day = parse_day(raw) or today
-    if not dt.date(1900, 1, 1) <= day <= dt.date(9000, 1, 1):
-        day = today  # stepping a week past year 9999 would overflow
-    mode = "day" if request.GET.get("view") == "day" else "week"
-    if mode == "week":
-        first = day - dt.timedelta(days=day.weekday())
-        days = [first + dt.timedelta(days=i) for i in range(7)]
-        step = dt.timedelta(days=7)
-    else:
-        days = [day]
-        step = dt.timedelta(days=1)
-    practitioners = list(Practitioner.objects.all())
-    slug = request.GET.get("practitioner", "")
-    chosen = next((p for p in practitioners if p.slug == slug), None)
-    status = request.GET.get("status", "")
-    span_start = local_day_span(days[0], tz).start
-    span_end = local_day_span(days[-1], tz).end
-    appointments = Appointment.objects.filter(start__gte=span_start, start__lt=span_end).select_related(
-        "service", "practitioner"
-    )
-    if chosen:
-        appointments = appointments.filter(practitioner=chosen)
-    if status in Appointment.Status.values:
-        appointments = appointments.filter(status=status)
-    by_day = {d: [] for d in days}
-    for appointment in appointments.order_by("start"):
-        by_day.setdefault(appointment.start.astimezone(tz).date(), []).append(appointment)
-    base = {"view": mode, "practitioner": slug, "status": status}
-    return TemplateResponse(
-        request,
-        "appointments/admin/calendar.html",
-        {
-            "page_title": _("Appointments calendar"),
-            "header_title": _("Appointments calendar"),
-            "by_day": by_day.items(),
-            "mode": mode,
-            "day": day,
-            "practitioners": practitioners,
-            "chosen": chosen,
-            "statuses": Appointment.Status.choices,
-            "status": status,
-            "prev_query": {**base, "date": (day - step).isoformat()},
-            "next_query": {**base, "date": (day + step).isoformat()},
-            "tz": tz,
-        },
-    )
 
 
 @never_cache
@@ -114,8 +56,8 @@ def detail(request, pk):
             "start": appointment.start.astimezone(tz),
             "end": appointment.end.astimezone(tz),
             "actions": actions,
-            "start_value": appointment.start.astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
             "tz": tz,
+            **staff_move.detail_context(request, appointment, tz),
         },
     )
 
@@ -162,62 +104,6 @@ def action(request, pk):
     return redirect("appointments_admin:detail", pk=pk)
 
 
-@require_POST
-@can_change
-def move(request, pk):
-    appointment = get_object_or_404(Appointment, pk=pk)
-    raw = request.POST.get("start", "")[:20]
-    try:
-        local = parse_datetime(raw) if raw else None
-    except ValueError:
-        local = None
-    if local is None:
-        messages.error(request, _("Enter the new date and time."))
-        return redirect("appointments_admin:detail", pk=pk)
-    tz = clinic_zone()
-    start = local.replace(tzinfo=tz) if local.tzinfo is None else local
-    now = timezone.now()
-    # Staff may move outside the booking rules, but not to a time that cannot be meant (the fuzz
-    # found year 1 accepted, and the patient emailed about it).
-    if not now - dt.timedelta(days=1) <= start <= now + dt.timedelta(days=366):
-        messages.error(request, _("Choose a time between yesterday and a year from now."))
-        return redirect("appointments_admin:detail", pk=pk)
-    try:
-        moved = booking.reschedule(appointment=appointment, start=start, by_staff=True)
-    except booking.SlotTaken:
-        messages.error(request, _("That time overlaps another appointment of this practitioner."))
-    except booking.BookingError as error:
-        messages.error(request, next(iter(error.errors.values())))
-    else:
-        messages.success(request, _("Appointment moved; the patient has been emailed."))
-        for warning in _outside_hours(moved, tz):
-            messages.warning(request, warning)
-    return redirect("appointments_admin:detail", pk=pk)
-
-
-def _outside_hours(appointment: Appointment, tz) -> list[str]:
-    """Staff may move a booking anywhere; say so when the new time is one patients could not book."""
-    start, end = appointment.start.astimezone(tz), appointment.end.astimezone(tz)
-    practitioner = appointment.practitioner
-    warnings = []
-    closure = Closure.objects.filter(first_day__lte=end.date(), last_day__gte=start.date()).first()
-    if closure is not None:
-        warnings.append(_("Note: the clinic is closed that day (%(closure)s).") % {"closure": closure})
-    if TimeOff.objects.filter(
-        practitioner=practitioner, starts_at__lt=appointment.end, ends_at__gt=appointment.start
-    ).exists():
-        warnings.append(_("Note: %(name)s has time off then.") % {"name": practitioner})
-    within = (
-        start.date() == end.date()
-        and practitioner.working_hours.filter(
-            weekday=start.weekday(), starts__lte=start.time(), ends__gte=end.time()
-        ).exists()
-    )
-    if not within:
-        warnings.append(_("Note: this is outside %(name)s's working hours.") % {"name": practitioner})
-    return warnings
-
-
 def _clean_email(raw: str) -> str:
     return raw.strip()[:254].replace("\x00", "")
 
@@ -229,6 +115,11 @@ def patient_data(request):
     # The address is posted, never put in the URL: URLs end up in access logs, browser history and
     # Referer headers, and a patient's email address is health data here.
     email = _clean_email(request.POST.get("email", "")) if request.method == "POST" else ""
+    query = _clean_email(request.POST.get("q", "")) if request.method == "POST" else ""
+    if query and "@" in query:
+        email = query  # an address finds its bookings directly
+    elif query:
+        return _patient_data_page(request, "", [], query=query, patients=find_patients(query))
     rows = export_rows(email) if email else []
     fmt = request.POST.get("format")
     if email and fmt == "json":
@@ -246,7 +137,10 @@ def patient_data(request):
     return _patient_data_page(request, email, rows)
 
 
-def _patient_data_page(request, email: str, rows: list[dict], *, error: str = "", status: int = 200):
+def _patient_data_page(
+    request, email: str, rows: list[dict], *, error: str = "", status: int = 200, query: str = "", patients=None
+):
+    tz = clinic_zone()
     return TemplateResponse(
         request,
         "appointments/admin/patient_data.html",
@@ -255,6 +149,11 @@ def _patient_data_page(request, email: str, rows: list[dict], *, error: str = ""
             "header_title": _("Patient data"),
             "email": email,
             "rows": rows,
+            # For the page: times in the clinic's zone and statuses in words (the exports keep ISO values).
+            "bookings": list(bookings_for(email).order_by("start")) if email else [],
+            "query": query,
+            "patients": patients,
+            "tz": tz,
             # Contact messages are deleted with the bookings, so a patient with messages only can be erased too.
             "message_count": len(contact_messages_for(email)) if email else 0,
             "can_delete": request.user.has_perm("appointments.delete_appointment"),

@@ -7,4 +7,6 @@ class AppointmentsConfig(AppConfig):
     verbose_name = _("Appointments")
 
     def ready(self):
-        from . import waitlist_receivers  # noqa: F401
+        from . import receivers, waitlist_receivers  # noqa: F401 - waitlist offers on freed times
+
+        receivers.declare()

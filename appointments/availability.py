@@ -15,6 +15,9 @@ from pages.models import ClinicSettings
 from . import slots as engine
 from .models import Appointment, BookingSettings, Closure, Practitioner, Service, TimeOff
 
+# Service.duration_minutes and buffer_minutes at their validators' maximums.
+LONGEST_BLOCK = dt.timedelta(minutes=480 + 240)
+
 
 def clinic_zone(site: Site | None = None) -> zoneinfo.ZoneInfo:
     site = site or Site.objects.filter(is_default_site=True).first()
@@ -61,6 +64,9 @@ def calendars_for(
     bookings = Appointment.objects.filter(
         practitioner_id__in=ids,
         status__in=Appointment.ACTIVE,
+        # A lower bound on start lets the (practitioner, start) index skip years of history; no
+        # booking runs longer than the longest service plus its buffer.
+        start__gte=span.start - LONGEST_BLOCK,
         start__lt=span.end,
         blocked_until__gt=span.start,
     )

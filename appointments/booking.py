@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,38 +19,25 @@ from wagtail.models import Site
 from . import emails, online_limits
 from . import slots as engine
 from .availability import booking_settings, clinic_zone, find_slots
+
+# Input checks and the errors every caller catches live in booking_input.py; booking.X still names them.
+from .booking_input import (  # noqa: E402, F401
+    LONGEST_BOOKING,
+    MAX_EMAIL,
+    MAX_MESSAGE,
+    MAX_NAME,
+    MAX_PHONE,
+    BookingError,
+    InvalidBooking,
+    SlotTaken,
+    TooLate,
+    clean_details,
+    resolve_practitioner,
+    resolve_service,
+)
+from .change_log import AppointmentChange
 from .models import Appointment, Practitioner, Service, hash_token
 from .patient_rules import check as check_patient
-from .validators import CONTROL, CONTROL_EXCEPT_NEWLINE, PHONE
-
-MAX_NAME = 100
-MAX_EMAIL = 254
-MAX_PHONE = 30
-MAX_MESSAGE = 500
-# A booking and its buffer last at most 480 + 240 minutes (Service's validators); a day leaves margin.
-LONGEST_BOOKING = dt.timedelta(days=1)
-
-
-class BookingError(Exception):
-    """Something the patient can fix; carries messages per field."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
-
-
-class InvalidBooking(BookingError):
-    pass
-
-
-class SlotTaken(BookingError):
-    def __init__(self, alternatives: list[engine.Slot]):
-        super().__init__({"start": _("That time was just taken. Please choose another time.")})
-        self.alternatives = alternatives
-
-
-class TooLate(BookingError):
-    pass
 
 
 @dataclass
@@ -60,69 +45,6 @@ class Booked:
     appointment: Appointment
     manage_token: str
     alternatives: list[engine.Slot] = field(default_factory=list)
-
-
-def clean_details(*, name: str, email: str, phone: str, message: str, consent: bool) -> dict[str, str]:
-    """Normalised patient details; raises InvalidBooking with a message per bad field."""
-    errors: dict[str, str] = {}
-    values = {"name": name, "email": email, "phone": phone, "message": message}
-    for key, value in values.items():
-        if not isinstance(value, str):
-            errors[key] = _("Enter text.")
-    if errors:
-        raise InvalidBooking(errors)
-    name, email, phone, message = (v.strip() for v in (name, email, phone, message))
-    # Browsers send a textarea's line breaks as CRLF but count each as one character against its
-    # maxlength: measure what the patient saw, or a message the form accepted is refused here.
-    message = message.replace("\r\n", "\n")
-    if not name:
-        errors["name"] = _("Enter your name.")
-    elif len(name) > MAX_NAME:
-        errors["name"] = _("Use at most %(n)s characters.") % {"n": MAX_NAME}
-    elif CONTROL.search(name):
-        errors["name"] = _("Use letters and spaces only, on one line.")
-    if not email:
-        errors["email"] = _("Enter your email address.")
-    elif len(email) > MAX_EMAIL or CONTROL.search(email):
-        errors["email"] = _("Enter a valid email address.")
-    else:
-        try:
-            validate_email(email)
-        except ValidationError:
-            errors["email"] = _("Enter a valid email address.")
-    if phone and (CONTROL.search(phone) or not PHONE.match(phone)):
-        errors["phone"] = _("Enter a phone number using digits, spaces and + ( ) - only.")
-    if len(message) > MAX_MESSAGE:
-        errors["message"] = _("Use at most %(n)s characters.") % {"n": MAX_MESSAGE}
-    elif CONTROL_EXCEPT_NEWLINE.search(message):
-        errors["message"] = _("Remove the special characters.")
-    if consent is not True:
-        errors["consent"] = _("Tick the box to let the clinic store your details, or phone us instead.")
-    if errors:
-        raise InvalidBooking(errors)
-    return {"name": name, "email": email, "phone": phone, "message": message}
-
-
-def resolve_service(slug) -> Service:
-    if not isinstance(slug, str) or not slug:
-        raise InvalidBooking({"service": _("Choose a service.")})
-    if CONTROL.search(slug):
-        raise InvalidBooking({"service": _("Unknown service.")})
-    service = Service.objects.filter(slug=slug[:60], active=True).first()
-    if service is None:
-        raise InvalidBooking({"service": _("Unknown service.")})
-    return service
-
-
-def resolve_practitioner(service: Service, slug) -> Practitioner | None:
-    if slug in (None, "", "anyone"):
-        return None
-    if not isinstance(slug, str) or CONTROL.search(slug):
-        raise InvalidBooking({"practitioner": _("Unknown practitioner.")})
-    practitioner = service.practitioners.filter(slug=slug[:60], active=True).first()
-    if practitioner is None:
-        raise InvalidBooking({"practitioner": _("This practitioner does not offer this service.")})
-    return practitioner
 
 
 def check_time(*, start, now: dt.datetime, site: Site | None) -> dt.datetime:
@@ -293,11 +215,13 @@ def reschedule(
     appointment: Appointment,
     start,
     by_staff: bool = False,
+    practitioner: Practitioner | None = None,
     manage_token: str = "",
     site: Site | None = None,
     now: dt.datetime | None = None,
 ) -> Appointment:
-    """Move an active appointment to another free start with the same practitioner."""
+    """Move an active appointment to another free start; staff may also give it to another practitioner
+    who offers the service. A patient's move is logged and announced to reception."""
     now = now or timezone.now()
     if not appointment.is_active:
         raise InvalidBooking({"start": _("Only a requested or confirmed appointment can be moved.")})
@@ -305,27 +229,31 @@ def reschedule(
         raise TooLate({"start": _("It is too late to change this appointment online. Please phone the clinic.")})
     start = check_time(start=start, now=now, site=site) if not by_staff else _aware(start)
     service = appointment.service
+    target = practitioner if by_staff and practitioner is not None else appointment.practitioner
+    if target.pk != appointment.practitioner_id and not service.practitioners.filter(pk=target.pk).exists():
+        raise InvalidBooking({"practitioner": _("This practitioner does not offer this service.")})
     end = start + dt.timedelta(minutes=service.duration_minutes)
     blocked_until = end + dt.timedelta(minutes=service.buffer_minutes)
     if not by_staff:
         _candidates(service, appointment.practitioner, start, now=now, site=site, exclude=appointment.pk)
     try:
         with transaction.atomic():
-            Practitioner.objects.select_for_update().get(pk=appointment.practitioner_id)
+            locked = Practitioner.objects.select_for_update().get(pk=target.pk)
             current = Appointment.objects.select_for_update().get(pk=appointment.pk)
-            if not current.is_active or _clashes(current.practitioner, start, end, blocked_until, exclude=current.pk):
-                raise SlotTaken(
-                    _alternatives(service, current.practitioner, start, now=now, site=site, exclude=current.pk)
-                )
+            if not current.is_active or _clashes(locked, start, end, blocked_until, exclude=current.pk):
+                raise SlotTaken(_alternatives(service, locked, start, now=now, site=site, exclude=current.pk))
+            previous_start = current.start
+            current.practitioner = locked
             current.start, current.end, current.blocked_until = start, end, blocked_until
             current.sequence += 1
             current.reminder_sent_at = None
             current.save()
+            AppointmentChange.log(current, "moved", by_patient=not by_staff, at=now, previous_start=previous_start)
             emails.queue_change(current, "moved", manage_token=manage_token)
+            if not by_staff:
+                emails.queue_clinic_change(current, "moved", previous_start=previous_start)
     except IntegrityError:
-        raise SlotTaken(
-            _alternatives(service, appointment.practitioner, start, now=now, site=site, exclude=appointment.pk)
-        ) from None
+        raise SlotTaken(_alternatives(service, target, start, now=now, site=site, exclude=appointment.pk)) from None
     return current
 
 
@@ -352,8 +280,11 @@ TRANSITIONS = {
 AFTER_START = {"attended", "no_show"}
 
 
-def change_status(*, appointment: Appointment, action: str, now: dt.datetime | None = None) -> Appointment:
-    """Staff (and patients, for "cancel") change an appointment's status; the patient is told by email."""
+def change_status(
+    *, appointment: Appointment, action: str, by_patient: bool = False, now: dt.datetime | None = None
+) -> Appointment:
+    """Staff (and patients, for "cancel") change an appointment's status; the patient is told by email,
+    and reception when the patient cancelled."""
     if action not in TRANSITIONS:
         raise InvalidBooking({"action": _("Unknown action.")})
     now = now or timezone.now()
@@ -371,12 +302,17 @@ def change_status(*, appointment: Appointment, action: str, now: dt.datetime | N
             # Marking tomorrow's patient "did not attend" by mistake would free their time for
             # someone else, with no way back to "confirmed".
             raise InvalidBooking({"action": _("This can be marked only once the appointment has started.")})
+        previous_status = current.status
         current.status = target
         if mail:
             current.sequence += 1
         current.save()
+        if action == "cancel":
+            AppointmentChange.log(current, "cancelled", by_patient=by_patient, at=now, previous_status=previous_status)
         if mail:
             emails.queue_change(current, mail)
+        if action == "cancel" and by_patient:
+            emails.queue_clinic_change(current, "cancelled")
     return current
 
 

@@ -52,6 +52,7 @@ def _subject(kind: str, appointment: Appointment, clinic_name: str) -> str:
         "moved": _("Your appointment has moved"),
         "expired": _("Your appointment request has expired"),
         "reminder": _("Reminder of your appointment"),
+        "restored": _("Your appointment is booked again"),
     }
     # The subject goes into a header: keep it to one line whatever staff type as the clinic name.
     return " ".join(f"{subjects[kind]} – {clinic_name} ({appointment.reference})".split())
@@ -97,7 +98,7 @@ def send_patient_email(*, appointment_id: int, kind: str, sequence: int, manage_
         return "skipped: gone"
     if not appointment.email:
         return "skipped: no email address"  # booked by phone or at the desk; staff gave a printed slip
-    superseded = appointment.sequence != sequence and kind in ("booked", "requested", "confirmed", "moved")
+    superseded = appointment.sequence != sequence and kind in ("booked", "requested", "confirmed", "moved", "restored")
     if superseded and not manage_token:
         # A later change has its own email with the newer calendar entry. The first email still goes:
         # it carries the only copy of the patient's private link (rendered from the current state).
@@ -135,8 +136,7 @@ def send_clinic_email(*, appointment_id: int) -> str:
     appointment = Appointment.objects.select_related("service", "practitioner").filter(pk=appointment_id).first()
     if appointment is None:
         return "skipped: gone"
-    clinic = _clinic()
-    to = booking_settings().notification_email or clinic.email or settings.DEFAULT_FROM_EMAIL
+    to = reception_address()
     tz = clinic_zone()
     with timezone.override(tz):
         body = render_to_string(
@@ -154,6 +154,35 @@ def send_clinic_email(*, appointment_id: int) -> str:
     return "sent"
 
 
+def reception_address() -> str:
+    return booking_settings().notification_email or _clinic().email or settings.DEFAULT_FROM_EMAIL
+
+
+@task(backend="outbox", queue_name="email")
+def send_clinic_change_email(*, appointment_id: int, kind: str, previous_start: str = "") -> str:
+    """Reception hears when a patient moves or cancels online, as it hears of new bookings."""
+    appointment = Appointment.objects.select_related("service", "practitioner").filter(pk=appointment_id).first()
+    if appointment is None or appointment.purged_at:
+        return "skipped: gone"
+    tz = clinic_zone()
+    with timezone.override(tz), translation.override(settings.LANGUAGE_CODE):
+        body = render_to_string(
+            "appointments/email/clinic_change.txt",
+            {
+                "kind": kind,
+                "appointment": appointment,
+                "start": appointment.start.astimezone(tz),
+                "previous": dt.datetime.fromisoformat(previous_start).astimezone(tz) if previous_start else None,
+                "admin_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+                + reverse("appointments_admin:detail", args=[appointment.pk]),
+            },
+        )
+        label = _("Moved by the patient") if kind == "moved" else _("Cancelled by the patient")
+    subject = " ".join(f"{label} {appointment.reference}: {appointment.service.name}".split())
+    ClinicEmail(subject=subject, body=body, to=[reception_address()]).send()
+    return "sent"
+
+
 def queue_new_booking(appointment: Appointment, *, manage_token: str) -> None:
     kind = "requested" if appointment.status == Appointment.Status.PENDING else "booked"
     send_patient_email.enqueue(
@@ -165,6 +194,12 @@ def queue_new_booking(appointment: Appointment, *, manage_token: str) -> None:
 def queue_change(appointment: Appointment, kind: str, *, manage_token: str = "") -> None:
     send_patient_email.enqueue(
         appointment_id=appointment.pk, kind=kind, sequence=appointment.sequence, manage_token=manage_token
+    )
+
+
+def queue_clinic_change(appointment: Appointment, kind: str, *, previous_start: dt.datetime | None = None) -> None:
+    send_clinic_change_email.enqueue(
+        appointment_id=appointment.pk, kind=kind, previous_start=previous_start.isoformat() if previous_start else ""
     )
 
 

@@ -108,7 +108,7 @@ def manage_cancel(request, token):
         error, status = _("It is too late to cancel online. Please phone the clinic."), 409
     elif request.method == "POST":
         try:
-            booking.change_status(appointment=appointment, action="cancel")
+            booking.change_status(appointment=appointment, action="cancel", by_patient=True)
         except booking.InvalidBooking as invalid:
             error, status = next(iter(invalid.errors.values())), 409
         else:

@@ -361,4 +361,5 @@ class ScheduledRun(models.Model):
         return f"{self.name} {self.last_run_at or '-'}"
 
 
+from .change_log import AppointmentChange  # noqa: E402,F401  (a model of this app, kept in its own module)
 from .waitlist_models import WaitlistDay, WaitlistEntry, WaitlistOffer  # noqa: E402, F401

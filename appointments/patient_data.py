@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +14,7 @@ from .waitlist import purge_past
 from .waitlist_models import WaitlistEntry
 
 PURGED_NAME = "(removed)"
+PHONE_LIKE = re.compile(r"^[0-9+()\-. ]+$")
 EXPORT_FIELDS = [
     "reference",
     "service",
@@ -33,6 +35,34 @@ EXPORT_FIELDS = [
 
 def bookings_for(email: str):
     return Appointment.objects.filter(email__iexact=email.strip()).select_related("service", "practitioner")
+
+
+MIN_QUERY = 2
+PATIENTS_SHOWN = 50
+
+
+def find_patients(query: str) -> list[dict]:
+    """Patients whose bookings match a name, phone number or email address, one row per patient
+    (name, email and phone as booked), most recent first. Digits match a phone number however it
+    was typed (spaces, dashes, +44)."""
+    query = query.strip()[:254].replace("\x00", "")
+    if len(query) < MIN_QUERY:
+        return []
+    matches = Appointment.objects.filter(purged_at__isnull=True)
+    digits = re.sub(r"\D", "", query)
+    if "@" in query:
+        matches = matches.filter(email__iexact=query)
+    elif len(digits) >= 5 and PHONE_LIKE.match(query):
+        matches = matches.filter(phone__regex="[^0-9]*".join(digits))
+    else:
+        matches = matches.filter(name__icontains=query)
+    patients: dict[tuple[str, str, str], dict] = {}
+    for name, email, phone, start in matches.order_by("-start").values_list("name", "email", "phone", "start")[:2000]:
+        key = (name, email.lower(), phone)
+        if key not in patients:
+            patients[key] = {"name": name, "email": email, "phone": phone, "last": start, "count": 0}
+        patients[key]["count"] += 1
+    return list(patients.values())[:PATIENTS_SHOWN]
 
 
 def export_rows(email: str) -> list[dict]:

@@ -22,8 +22,9 @@ from wagtail.models import Site
 
 from . import booking, drafts
 from .availability import booking_settings, clinic_zone, find_slots
+from .closures import coming_closures
 from .day_picker import week_view
-from .models import Practitioner, Service
+from .models import Service
 from .slots import by_local_day
 
 private = cache_control(private=True, no_store=True)
@@ -43,7 +44,7 @@ def _site(request):
 def _common(request, **extra):
     settings = booking_settings(_site(request))
     care = settings.care_card[0] if settings.care_card else None
-    return {"care_card": care, "booking_settings": settings, **extra}
+    return {"care_card": care, "booking_settings": settings, "closures": coming_closures(), **extra}
 
 
 def _choice(request, *, strict: bool = True):
@@ -77,22 +78,43 @@ def step_query(service, practitioner, *, draft: str = "", **more) -> str:
 @require_GET
 @private
 def choose_service(request):
-    services = Service.objects.filter(active=True).prefetch_related("practitioners")
-    practitioners = Practitioner.objects.filter(active=True, services__active=True).distinct()
+    """Step 1, one question per page: the service, then who gives it. Only practitioners who give
+    the chosen service are offered (all on one page, a patient could pick a pair that is refused)."""
+    # A service nobody active gives would lead to a page of no days.
+    services = [
+        s
+        for s in Service.objects.filter(active=True).prefetch_related("practitioners")
+        if any(p.active for p in s.practitioners.all())
+    ]
     errors = {}
     draft = draft_id(request)
     answers = drafts.get(request.session, draft) or {}
+    chosen_service = None
+    practitioners = []
     if "service" in request.GET:
-        service, practitioner, errors = _choice(request, strict=False)
-        if not errors:
-            query = step_query(service, practitioner, draft=draft)
-            return redirect(reverse("appointments:day") + "?" + query)
+        if "practitioner" in request.GET:
+            service, practitioner, errors = _choice(request, strict=False)
+            if not errors:
+                return redirect(reverse("appointments:day") + "?" + step_query(service, practitioner, draft=draft))
+        try:
+            chosen_service = booking.resolve_service(request.GET.get("service", ""))
+        except booking.InvalidBooking as error:
+            errors = errors or error.errors
+        else:
+            practitioners = [p for p in chosen_service.practitioners.all() if p.active]
+            if not practitioners:
+                chosen_service = None
+                errors = {"service": _("This service cannot be booked online at the moment. Please phone the clinic.")}
+            elif len(practitioners) == 1 and not errors:
+                # Nobody to choose between: straight on to the days.
+                return redirect(reverse("appointments:day") + "?" + step_query(chosen_service, None, draft=draft))
     return render(
         request,
         "appointments/choose_service.html",
         _common(
             request,
             services=services,
+            chosen_service=chosen_service,
             practitioners=practitioners,
             errors=errors,
             selected_service=request.GET.get("service", answers.get("service", "")),

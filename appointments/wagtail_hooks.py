@@ -1,7 +1,9 @@
 """The Appointments menu in the Wagtail admin: set-up snippets, the appointment list and staff views."""
 
 from django.contrib import messages
+from django.templatetags.static import static
 from django.urls import include, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail import hooks
@@ -14,11 +16,15 @@ from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, SnippetVi
 
 from . import (
     admin_views,
+    calendar_views,
     desk_views,
+    staff_move,
     waitlist_admin,  # noqa: F401 - registers the waitlist's admin page and menu item
 )
 from .availability import clinic_zone
+from .home_panels import ReceptionPanel
 from .models import Appointment, Closure, Practitioner, Service, TimeOff
+from .setup_forms import PractitionerForm, SlugFromNameForm
 from .slots import local_day_span
 from .spreadsheets import SafeCsvExportMixin
 
@@ -76,12 +82,17 @@ class PractitionerViewSet(SnippetViewSet):
     model = Practitioner
     icon = "user"
     list_display = ["name", "slug", "active"]
+    # The services they give are chosen here too (the field lives on Service); the slug may be left empty.
+    edit_handler = ObjectList(
+        [*Practitioner.panels[:2], FieldPanel("services"), *Practitioner.panels[2:]], base_form_class=PractitionerForm
+    )
 
 
 class ServiceViewSet(SnippetViewSet):
     model = Service
     icon = "list-ul"
     list_display = ["name", "duration_minutes", "buffer_minutes", "confirmation", "active"]
+    edit_handler = ObjectList(Service.panels, base_form_class=SlugFromNameForm)
 
 
 class ClosureViewSet(SnippetViewSet):
@@ -108,10 +119,12 @@ register_snippet(AppointmentsGroup)
 
 admin_urls = (
     [
-        path("calendar/", admin_views.calendar, name="calendar"),
+        path("calendar/", calendar_views.calendar, name="calendar"),
+        path("day-sheet/", calendar_views.day_sheet, name="day_sheet"),
         path("<int:pk>/", admin_views.detail, name="detail"),
         path("<int:pk>/action/", admin_views.action, name="action"),
-        path("<int:pk>/move/", admin_views.move, name="move"),
+        path("<int:pk>/move/", staff_move.move, name="move"),
+        path("<int:pk>/undo-cancel/", staff_move.undo, name="undo_cancel"),
         path("patient-data/", admin_views.patient_data, name="patient_data"),
         path("patient-data/delete/", admin_views.patient_delete, name="patient_delete"),
         path("feeds/", admin_views.feeds, name="feeds"),
@@ -121,6 +134,18 @@ admin_urls = (
     ],
     "appointments_admin",
 )
+
+
+@hooks.register("insert_global_admin_css")
+def appointments_admin_css():
+    # Every staff page of this app (calendar, appointment, move) shares the one small stylesheet.
+    return format_html('<link rel="stylesheet" href="{}">', static("appointments/admin.css"))
+
+
+@hooks.register("construct_homepage_panels")
+def reception_panel(request, panels):
+    if request.user.has_perm("appointments.view_appointment"):
+        panels.append(ReceptionPanel())
 
 
 @hooks.register("register_admin_urls")

@@ -37,6 +37,8 @@ def test_patient_books_gets_the_email_and_cancels_by_the_link(
     page.goto(live_server.url + "/appointments/")
     check_axe(page, "1-service", shots)
     page.get_by_label("Follow-up session").check()
+    page.get_by_role("button", name="Continue").click()
+    check_axe(page, "1-practitioner", shots)
     page.get_by_label("Anyone available").check()
     page.get_by_role("button", name="Continue").click()
     assert "/appointments/day/" in page.url

@@ -576,7 +576,7 @@ def test_cancel_and_decline_ask_first_and_only_the_confirmation_changes_anything
     assert f'href="{action_url}?action=decline"' in detail and f'href="{action_url}?action=cancel"' in detail
     question = staff.get(action_url, {"action": "cancel"})
     page = question.content.decode()
-    assert question.status_code == 200 and "Cancel this appointment?" in page and "cannot be undone" in page
+    assert question.status_code == 200 and "Cancel this appointment?" in page and "you can undo the cancel" in page
     assert request.reference in page and 'name="action" value="cancel"' in page
     request.refresh_from_db()
     assert request.status == Appointment.Status.PENDING and DBTaskResult.objects.count() == outbox_before
@@ -592,11 +592,11 @@ def test_cancel_and_decline_ask_first_and_only_the_confirmation_changes_anything
 
 
 def test_calendar_rows_open_from_the_time_and_today_is_one_click(staff, clinic):
-    """On a phone the table scrolls sideways; the first column (the time) must open the appointment."""
+    """On a phone the grid scrolls sideways; the appointment's time opens it."""
     appointment = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details()).appointment
     page = staff.get(reverse("appointments_admin:calendar"), {"date": "2027-01-12", "view": "day"}).content.decode()
     detail = reverse("appointments_admin:detail", args=[appointment.pk])
-    assert f'<td><a href="{detail}">10:00–11:00</a></td>' in page
+    assert f'<a href="{detail}">10:00–11:00 Pat Patient</a>' in page
     assert 'href="?view=day">Today</a>' in page and "appointments/admin.css" in page
 
 
@@ -683,31 +683,3 @@ def test_csv_exports_staff_open_in_a_spreadsheet_never_carry_a_live_formula(staf
     submissions = client.get(reverse("wagtailforms:list_submissions", args=[page.pk]) + "?export=csv")
     text = b"".join(submissions.streaming_content).decode()
     assert "'@SUM(1+1)*cmd" in text and ",@SUM" not in text
-
-
-def test_moving_into_a_closure_time_off_or_out_of_hours_says_so(staff, clinic):
-    """Staff may move a booking anywhere, but a time patients could not book is named, not silent."""
-    import html
-
-    from appointments.models import Closure, TimeOff
-
-    appointment = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details()).appointment
-    move = reverse("appointments_admin:move", args=[appointment.pk])
-
-    def notes(start):
-        page = html.unescape(staff.post(move, {"start": start}, follow=True).content.decode())
-        assert "Appointment moved" in page
-        return re.findall(r"Note: [^<]*?\.(?=\s*<)", page)
-
-    assert notes("2027-01-12T14:00") == []  # Tuesday, inside 9-17
-    assert notes("2027-01-12T16:30") == ["Note: this is outside Alex Example's working hours."]  # ends 17:30
-    Closure.objects.create(first_day=dt.date(2027, 1, 13), last_day=dt.date(2027, 1, 13), reason="Training")
-    assert notes("2027-01-13T10:00") == ["Note: the clinic is closed that day (2027-01-13–2027-01-13 Training)."]
-    TimeOff.objects.create(
-        practitioner=clinic["a"],
-        starts_at=dt.datetime(2027, 1, 14, 9, tzinfo=dt.UTC),
-        ends_at=dt.datetime(2027, 1, 14, 12, tzinfo=dt.UTC),
-    )
-    assert notes("2027-01-14T10:00") == ["Note: Alex Example has time off then."]
-    appointment.refresh_from_db()
-    assert appointment.start == dt.datetime(2027, 1, 14, 10, tzinfo=dt.UTC)  # moved all the same
