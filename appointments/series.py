@@ -21,6 +21,7 @@ from . import booking, emails, series_mail
 from . import slots as engine
 from .models import Appointment, Practitioner, Service
 from .staff_times import STAFF_HORIZON, nearest_in_week, outside_hours_many
+from .validators import CONTROL_EXCEPT_NEWLINE
 
 MAX_SESSIONS = 12
 MAX_WEEKS_APART = 4
@@ -85,7 +86,7 @@ def clean_staff_details(*, name: str, email: str, phone: str, note: str) -> dict
         errors["phone"] = _("Enter a phone number or an email address, so the clinic can reach the patient.")
     if len(note) > MAX_NOTE:
         errors["note"] = _("Use at most %(n)s characters.") % {"n": MAX_NOTE}
-    elif booking.CONTROL_EXCEPT_NEWLINE.search(note):
+    elif CONTROL_EXCEPT_NEWLINE.search(note):
         errors["note"] = _("Remove the special characters.")
     if errors:
         raise booking.InvalidBooking(errors)
