@@ -221,8 +221,8 @@ def test_staff_revoke_pass(staff, pass_id, data):
 
 @FUZZ
 @given(
-    view=st.sampled_from(["action", "move"]),
-    data=form_data(["action", "start"]),
+    view=st.sampled_from(["action", "move", "undo_cancel", "cancel_rest", "slip"]),
+    data=form_data(["action", "start", "confirm"]),
     method=st.sampled_from(["get", "post"]),
 )
 def test_staff_appointment_action_and_move(staff, appointment, view, data, method):
@@ -250,6 +250,23 @@ def test_staff_patient_data_calendar_and_feeds(staff, appointment, data, target,
     assert response.status_code < 500
     deleting = target == "patient_delete" and method == "post" and data.get("confirm") == "yes"
     if not (deleting and data.get("email", "").strip().lower() == "fuzz@example.org"):
+        assert snapshot()["appointments"] == before["appointments"]
+
+
+@FUZZ
+@given(
+    data=form_data(
+        ["service", "practitioner", "start", "name", "phone", "email", "repeat_count", "repeat_weeks", "note",
+         "outside_hours_ok", "day", "date", "appointment"]
+    ),
+    target=st.sampled_from(["book", "day_sheet"]),
+    method=st.sampled_from(["get", "post"]),
+)  # fmt: skip
+def test_staff_book_for_a_patient_and_day_sheet(staff, appointment, data, target, method):
+    before = snapshot()
+    response = getattr(staff, method)(reverse(f"appointments_admin:{target}"), data)
+    assert response.status_code < 500
+    if method == "get" or response.status_code >= 400:
         assert snapshot()["appointments"] == before["appointments"]
 
 
@@ -289,6 +306,11 @@ def test_every_staff_form_url_is_covered():
         "appointments_admin:patient_data",
         "appointments_admin:patient_delete",
         "appointments_admin:feeds",
+        "appointments_admin:book",
+        "appointments_admin:day_sheet",
+        "appointments_admin:slip",
+        "appointments_admin:undo_cancel",
+        "appointments_admin:cancel_rest",
     }
     assert len(names) >= 10 and names <= fuzzed_or_read_only, names - fuzzed_or_read_only
 

@@ -11,6 +11,8 @@ from conftest import DESKTOP, PHONE, axe_violations
 from pages.models import ClinicSettings
 from throttling.limits import Limit
 
+from .test_patient_flow_browser import a_free_slot, reach_check_page
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -34,16 +36,8 @@ def test_the_hourly_cap_refusal_names_the_cap_and_the_phone_number(
     clinic.save()
     Limit("online-bookings", limit=1, seconds=3600).hit("127.0.0.1")  # this address booked once already
     page = browser_page
-    page.goto(live_server.url + "/appointments/")
-    page.get_by_label("Follow-up session").check()
-    page.get_by_label("Anyone available").check()
-    page.get_by_role("button", name="Continue").click()
-    page.locator('input[name="day"]').nth(3).check()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Full name").fill("Pat Patient")
-    page.get_by_label("Email address").fill("pat@example.org")
-    page.get_by_label("I agree that the clinic stores").check()
+    service, slot = a_free_slot()
+    reach_check_page(page, live_server.url, slot, service)
     page.get_by_role("button", name="Book appointment").click()
     alert = page.get_by_role("alert")
     text = " ".join(alert.inner_text().split())

@@ -59,6 +59,7 @@ def test_requests_raw_host_is_what_the_keys_are_built_from():
     assert HttpRequest._get_raw_host(request) == "example.org:8000"
 
 
+@pytest.mark.django_db
 def test_model_state_keeps_a_fields_cache_that_own_copy_separates():
     page = Page(title="x", path="0001", depth=1)
     page._state.fields_cache["stub"] = object()
