@@ -119,6 +119,18 @@ def book(request):
     now = timezone.now()
     if request.method == "GET":
         form = BookForPatientForm(initial=_initial_from_query(request.GET, tz), tz=tz)
+        # A bare visit shows today's free times for what the selects show first, not an empty day box.
+        services = form.fields["service"].choices
+        if not form.initial.get("service") and services:
+            form.initial["service"] = services[0][0]
+        if not form.initial.get("practitioner"):
+            givers = set(
+                Practitioner.objects.filter(services__slug=form.initial.get("service")).values_list("slug", flat=True)
+            )
+            offered = [slug for slug, _name in form.fields["practitioner"].choices if slug in givers]
+            if offered:
+                form.initial["practitioner"] = offered[0]
+        form.initial.setdefault("day", now.astimezone(tz).date())
         return _page(request, form, tz=tz, now=now)
     if "show" in request.POST:
         # Only the day's free times: nothing is checked or saved until staff press "Book".

@@ -52,6 +52,13 @@ def test_the_url_name_is_the_contract_with_the_day_grid():
     assert reverse("appointments_admin:book") == BOOK
 
 
+def test_a_bare_visit_shows_todays_free_times_for_the_first_service_and_who_gives_it(reception, clinic):
+    html = reception.get(BOOK).content.decode()
+    # Frozen at Monday 4 January 2027, 09:00: the day box holds today and today's free times are listed.
+    assert 'name="day" value="2027-01-04"' in html
+    assert re.search(r'name="start" value="2027-01-04T\d\d:\d\d"', html), "no free time of today offered"
+
+
 def test_reception_books_a_phone_patient_without_email_and_prints_the_slip(reception, clinic):
     response = reception.post(BOOK, form())
     appointment = Appointment.objects.get()
