@@ -14,7 +14,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.decorators import decorate_view
-from ninja.errors import ValidationError
+from ninja.errors import Throttled, ValidationError
 from ninja.throttling import BaseThrottle
 from pydantic import AfterValidator, BeforeValidator
 from wagtail.models import Site
@@ -183,6 +183,19 @@ def invalid_request(request, exc: ValidationError):
         field = ".".join(where) or "body"
         errors.setdefault(field, str(error.get("msg", _("Invalid value."))).removeprefix("Value error, "))
     return api.create_response(request, {"detail": _("Invalid request."), "errors": errors}, status=422)
+
+
+@api.exception_handler(Throttled)
+def too_many_per_minute(request, exc: Throttled):
+    """429 of the per-minute limits in the shape of ErrorOut; a refused booking, like every other
+    booking refusal, says how to phone the clinic (ninja's default said only "Too many requests.")."""
+    if request.method == "POST":
+        detail = _(
+            "This connection has tried to book too often in the last minute. Wait a minute and try again, or %(phone)s."
+        ) % {"phone": online_limits.how_to_phone(_site(request))}
+    else:
+        detail = _("This connection has asked too often in the last minute. Wait a minute and try again.")
+    return api.create_response(request, {"detail": detail, "errors": {}}, status=429)
 
 
 def _site(request):
