@@ -56,7 +56,7 @@ api = NinjaAPI(
         "Every error answers with `detail` (one sentence) and `errors` (a message per field): "
         "422 when the request does not match this schema, 400 when the clinic's rules refuse it "
         "(an unknown service or practitioner, a time that is not offered), 409 when the time was "
-        "just taken, 415 when the body is not JSON, 429 when a limit is reached."
+        "just taken, 413 when the body is too large, 415 when the body is not JSON, 429 when a limit is reached."
     ),
     urls_namespace="api-v1",
     docs_decorator=docs_csp,
@@ -257,7 +257,7 @@ def availability(request, filters: Query[AvailabilityQuery]):
 
 @api.post(
     "/bookings",
-    response={201: BookingOut, 409: TakenOut, frozenset({400, 403, 415, 422, 429}): ErrorOut},
+    response={201: BookingOut, 409: TakenOut, frozenset({400, 403, 413, 415, 422, 429}): ErrorOut},
     tags=["booking"],
     openapi_extra=PUBLIC,
     throttle=[ClientThrottle("book", "APPOINTMENTS_API_BOOKINGS_PER_MINUTE", 10)],

@@ -177,6 +177,18 @@ def test_the_per_minute_read_limit_answers_in_the_error_shape(client, clinic, se
     assert "minute" in refused.json()["detail"]
 
 
+def test_an_oversized_body_is_refused_in_the_error_shape(client, clinic, settings):
+    # Found by the attack review: a 10 MB body got Django's HTML "Bad Request (400)" page, not the
+    # JSON error the document promises.
+    body = json.dumps(payload(message="x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)))
+    response = client.post("/api/v1/bookings", data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    assert "too large" in response.json()["detail"]
+    assert Appointment.objects.count() == 0
+    assert "413" in client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/bookings"]["post"]["responses"]
+
+
 def test_docs_are_served_locally_with_a_workable_csp(client, clinic):
     response = client.get("/api/v1/docs")
     assert response.status_code == 200
