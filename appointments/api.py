@@ -14,7 +14,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.decorators import decorate_view
-from ninja.errors import ValidationError
+from ninja.errors import Throttled, ValidationError
 from ninja.throttling import BaseThrottle
 from pydantic import AfterValidator, BeforeValidator
 from wagtail.models import Site
@@ -56,7 +56,7 @@ api = NinjaAPI(
         "Every error answers with `detail` (one sentence) and `errors` (a message per field): "
         "422 when the request does not match this schema, 400 when the clinic's rules refuse it "
         "(an unknown service or practitioner, a time that is not offered), 409 when the time was "
-        "just taken, 415 when the body is not JSON, 429 when a limit is reached."
+        "just taken, 413 when the body is too large, 415 when the body is not JSON, 429 when a limit is reached."
     ),
     urls_namespace="api-v1",
     docs_decorator=docs_csp,
@@ -185,6 +185,19 @@ def invalid_request(request, exc: ValidationError):
     return api.create_response(request, {"detail": _("Invalid request."), "errors": errors}, status=422)
 
 
+@api.exception_handler(Throttled)
+def too_many_per_minute(request, exc: Throttled):
+    """429 of the per-minute limits in the shape of ErrorOut; a refused booking, like every other
+    booking refusal, says how to phone the clinic (ninja's default said only "Too many requests.")."""
+    if request.method == "POST":
+        detail = _(
+            "This connection has tried to book too often in the last minute. Wait a minute and try again, or %(phone)s."
+        ) % {"phone": online_limits.how_to_phone(_site(request))}
+    else:
+        detail = _("This connection has asked too often in the last minute. Wait a minute and try again.")
+    return api.create_response(request, {"detail": detail, "errors": {}}, status=429)
+
+
 def _site(request):
     return Site.find_for_request(request)
 
@@ -244,7 +257,7 @@ def availability(request, filters: Query[AvailabilityQuery]):
 
 @api.post(
     "/bookings",
-    response={201: BookingOut, 409: TakenOut, frozenset({400, 403, 415, 422, 429}): ErrorOut},
+    response={201: BookingOut, 409: TakenOut, frozenset({400, 403, 413, 415, 422, 429}): ErrorOut},
     tags=["booking"],
     openapi_extra=PUBLIC,
     throttle=[ClientThrottle("book", "APPOINTMENTS_API_BOOKINGS_PER_MINUTE", 10)],

@@ -27,6 +27,13 @@ def is_cross_site(request) -> bool:
     return origin != own and origin not in settings.CSRF_TRUSTED_ORIGINS
 
 
+def _declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 def _refusal(detail: str, status: int) -> JsonResponse:
     response = JsonResponse({"detail": detail, "errors": {}}, status=status)
     response["Cache-Control"] = "private, no-store"
@@ -42,6 +49,9 @@ def json_from_this_site(run):
             return _refusal(_("Requests from other websites are not accepted."), 403)
         if (request.content_type or "").lower() not in JSON_TYPES:
             return _refusal(_("Send the request body as JSON, with Content-Type: application/json."), 415)
+        if _declared_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            # Django would refuse it too, but with its HTML 400 page instead of the documented JSON.
+            return _refusal(_("The request body is too large."), 413)
         return run(request, *args, **kwargs)
 
     return guarded

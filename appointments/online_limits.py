@@ -54,29 +54,41 @@ def mailbox(email: str) -> str:
     return f"{local.split('+', 1)[0]}@{domain}" if local else email.strip().lower()
 
 
-def _limits(site) -> tuple[Limit, Limit]:
+def _limits(site, *, waitlist: bool = False) -> tuple[Limit, Limit]:
     policy = booking_settings(site)
+    # Joining the waitlist emails the address given too, so it has the same caps, its own hourly count.
+    scope = "waitlist-joins" if waitlist else "online-bookings"
     return (
-        Limit("online-bookings", limit=policy.online_bookings_per_hour, seconds=HOUR),
+        Limit(scope, limit=policy.online_bookings_per_hour, seconds=HOUR),
         Limit("booking-emails", limit=policy.confirmation_emails_per_day, seconds=DAY),
     )
 
 
 @contextlib.contextmanager
-def counted(*, client: str | None, email: str, site: Site | None):
+def counted(*, client: str | None, email: str, site: Site | None, waitlist: bool = False):
     """Count one online booking (or patient change) for the address and the email's daily mail.
 
     Raises LimitReached before the work when a cap is used up; gives the hits back if the work
     inside raises (the booking was refused or the slot taken), so only real bookings count.
     `client` may be None for a patient's own change, which only the email cap limits.
+    `waitlist`: joining the waitlist, counted per address apart from bookings.
     """
-    per_client, per_mailbox = _limits(site)
+    per_client, per_mailbox = _limits(site, waitlist=waitlist)
     key = mailbox(email) if isinstance(email, str) else ""
     taken = []
     try:
         if client is not None:
             taken.append((per_client, client))
             decision = per_client.hit(client)
+            if not decision.allowed and waitlist:
+                raise LimitReached(
+                    _(
+                        "This connection has joined the waitlist %(n)s times within an hour, the most we "
+                        "accept. To be told of a free time, %(phone)s."
+                    )
+                    % {"n": decision.limit, "phone": how_to_phone(site)},
+                    retry_after=decision.retry_after,
+                )
             if not decision.allowed:
                 raise LimitReached(
                     ngettext(

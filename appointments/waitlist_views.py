@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from django.shortcuts import render
@@ -10,9 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import booking, waitlist
+from throttling.limits import client_address
+
+from . import booking, online_limits, waitlist
 from .availability import booking_settings, clinic_zone
 from .day_picker import monday
+from .online_booking import is_staff
 from .views import _choice, _common, _site, bad_step, parse_day, private, see_other, step_query
 
 
@@ -36,7 +40,7 @@ def join(request):
         return bad_step(request, {"day": _("Choose a week from the day step first.")})
     days = _days_offered(request, monday(week))
     form = {"name": "", "email": "", "phone": "", "consent": False, "days": []}
-    errors, status = {}, 200
+    errors, status, retry_after = {}, 200, 0
     if request.method == "POST":
         form = {key: request.POST.get(key, "") for key in ("name", "email", "phone")}
         form["consent"] = request.POST.get("consent") == "yes"
@@ -45,21 +49,32 @@ def join(request):
         try:
             if any(d is None or d not in days for d in chosen):
                 raise booking.InvalidBooking({"days": _("Choose days from the list.")})
-            waitlist.join(
-                service=service,
-                practitioner=practitioner,
-                days=form["days"],
-                name=form["name"],
-                email=form["email"],
-                phone=form["phone"],
-                consent=form["consent"],
-                site=_site(request),
+            # Staff signing a patient up (the front desk, on these pages) are not held to online limits.
+            limits = (
+                contextlib.nullcontext()
+                if is_staff(request.user)
+                else online_limits.counted(
+                    client=client_address(request), email=form["email"], site=_site(request), waitlist=True
+                )
             )
+            with limits:
+                waitlist.join(
+                    service=service,
+                    practitioner=practitioner,
+                    days=form["days"],
+                    name=form["name"],
+                    email=form["email"],
+                    phone=form["phone"],
+                    consent=form["consent"],
+                    site=_site(request),
+                )
         except booking.InvalidBooking as invalid:
             errors, status = invalid.errors, 400
+        except online_limits.LimitReached as refused:
+            errors, status, retry_after = {"form": refused.message}, 429, refused.retry_after
         else:
             return see_other(reverse("appointments:waitlist_joined"))
-    return render(
+    response = render(
         request,
         "appointments/waitlist/join.html",
         _common(
@@ -75,6 +90,9 @@ def join(request):
         ),
         status=status,
     )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_GET

@@ -43,13 +43,30 @@ def members_collection_paths() -> list[str]:
     return list(Collection.objects.filter(name=collection_name(), depth=2).values_list("path", flat=True))
 
 
-def without_members_files(queryset, *, user, path_field: str = "collection__path"):
-    """`queryset` (images, documents or collections) minus the "Members only" collection, for staff
-    without members access; unchanged for everyone else."""
+def members_collection_ids() -> list[int]:
+    """The "Members only" collection and every collection below it."""
+    ids: list[int] = []
+    for path in members_collection_paths():
+        ids += Collection.objects.filter(path__startswith=path).values_list("pk", flat=True)
+    return ids
+
+
+def without_members_files(queryset, *, user):
+    """Images or documents minus the "Members only" collection, for staff without members access;
+    unchanged for everyone else. By collection id: the admin's search boxes run the queryset
+    through the search backend, which may filter on `collection` (a FilterField of every
+    collection member) but not on the collection's path."""
+    if staff_may_see(user):
+        return queryset
+    return queryset.exclude(collection_id__in=members_collection_ids())
+
+
+def without_members_collections(queryset, *, user):
+    """Collections minus "Members only" and those below it, for staff without members access."""
     if staff_may_see(user):
         return queryset
     for path in members_collection_paths():
-        queryset = queryset.exclude(**{f"{path_field}__startswith": path})
+        queryset = queryset.exclude(path__startswith=path)
     return queryset
 
 
@@ -69,7 +86,7 @@ class MembersFilesPermissionPolicy(CollectionOwnershipPermissionPolicy):
 
     def collections_user_has_any_permission_for(self, user, actions):
         collections = super().collections_user_has_any_permission_for(user, actions)
-        return without_members_files(collections, user=user, path_field="path")
+        return without_members_collections(collections, user=user)
 
 
 def hidden_from_staff_without_access(viewset_class):

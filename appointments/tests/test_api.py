@@ -150,6 +150,45 @@ def test_bookings_are_rate_limited_per_client(client, clinic, settings):
     assert isinstance(answers[-1].json()["detail"], str)  # ErrorOut, as the document says
 
 
+def test_the_per_minute_booking_limit_says_how_to_phone_the_clinic(client, clinic, settings):
+    # Found by the attack review: this 429 said only "Too many requests." while every other
+    # booking refusal names the clinic's phone number.
+    from pages.models import ClinicSettings
+
+    clinic_settings = ClinicSettings.for_site(clinic["site"])
+    clinic_settings.phone = "+44 20 7946 0999"
+    clinic_settings.save()
+    settings.APPOINTMENTS_API_BOOKINGS_PER_MINUTE = 1
+    post(client, payload(service="unknown"))
+    refused = post(client, payload(service="unknown"))
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "60"
+    body = refused.json()
+    assert "+44 20 7946 0999" in body["detail"] and "minute" in body["detail"]
+    assert body["errors"] == {}
+
+
+def test_the_per_minute_read_limit_answers_in_the_error_shape(client, clinic, settings):
+    settings.APPOINTMENTS_API_READS_PER_MINUTE = 1
+    client.get("/api/v1/services")
+    refused = client.get("/api/v1/services")
+    assert refused.status_code == 429
+    assert refused.json()["errors"] == {}
+    assert "minute" in refused.json()["detail"]
+
+
+def test_an_oversized_body_is_refused_in_the_error_shape(client, clinic, settings):
+    # Found by the attack review: a 10 MB body got Django's HTML "Bad Request (400)" page, not the
+    # JSON error the document promises.
+    body = json.dumps(payload(message="x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)))
+    response = client.post("/api/v1/bookings", data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    assert "too large" in response.json()["detail"]
+    assert Appointment.objects.count() == 0
+    assert "413" in client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/bookings"]["post"]["responses"]
+
+
 def test_docs_are_served_locally_with_a_workable_csp(client, clinic):
     response = client.get("/api/v1/docs")
     assert response.status_code == 200

@@ -327,3 +327,58 @@ def test_erasing_a_patient_also_removes_them_from_the_waitlist(clinic):
     join(clinic, "other@example.org")
     delete_patient("kim@example.org")
     assert list(WaitlistEntry.objects.values_list("email", flat=True)) == ["other@example.org"]
+
+
+def _limit_policy(clinic, **numbers):
+    from appointments.models import BookingSettings
+
+    policy = BookingSettings.for_site(clinic["site"])
+    for name, value in numbers.items():
+        setattr(policy, name, value)
+    policy.save()
+
+
+def _join_as(client, email):
+    post = {**JOIN, "days": ["2027-01-12"], "name": "Kim", "email": email, "consent": "yes"}
+    return client.post("/appointments/waitlist/", post)
+
+
+@pytest.mark.usefixtures("frozen")
+def test_joining_emails_one_address_no_more_than_the_daily_email_cap(client, clinic):
+    # Found by the attack review: one address joined 12 times for a stranger's email, and each
+    # join queued a "You are on the waitlist" email to that stranger.
+    _limit_policy(clinic, confirmation_emails_per_day=2, online_bookings_per_hour=50)
+    answers = [_join_as(client, email) for email in ("kim@example.org", "KIM@example.org", "kim+x@example.org")]
+    assert [answer.status_code for answer in answers] == [303, 303, 429]
+    refused = answers[-1]
+    assert int(refused["Retry-After"]) > 0 and "no-store" in refused["Cache-Control"]
+    assert "at most 2 booking emails a day" in refused.content.decode() and "phone" in refused.content.decode()
+    assert WaitlistEntry.objects.count() == 2 and DBTaskResult.objects.count() == 2
+
+
+@pytest.mark.usefixtures("frozen")
+def test_one_connection_joins_no_more_than_the_hourly_cap(client, clinic):
+    _limit_policy(clinic, confirmation_emails_per_day=50, online_bookings_per_hour=2)
+    answers = [_join_as(client, f"p{n}@example.org") for n in range(3)]
+    assert [answer.status_code for answer in answers] == [303, 303, 429]
+    assert "joined the waitlist 2 times within an hour" in answers[-1].content.decode()
+    assert WaitlistEntry.objects.count() == 2
+
+
+@pytest.mark.usefixtures("frozen")
+def test_a_refused_join_gives_its_hits_back(client, clinic):
+    _limit_policy(clinic, confirmation_emails_per_day=1, online_bookings_per_hour=1)
+    bad = {**JOIN, "days": ["someday"], "name": "Kim", "email": "kim@example.org", "consent": "yes"}
+    assert client.post("/appointments/waitlist/", bad).status_code == 400
+    assert _join_as(client, "kim@example.org").status_code == 303
+
+
+@pytest.mark.usefixtures("frozen")
+def test_staff_signed_in_are_not_held_to_the_join_caps(client, clinic):
+    from django.contrib.auth.models import Group, User
+
+    _limit_policy(clinic, confirmation_emails_per_day=1, online_bookings_per_hour=1)
+    desk = User.objects.create_user("desk", password="not-used-here-123")  # noqa: S106
+    desk.groups.add(Group.objects.get(name="Reception"))
+    client.force_login(desk)
+    assert [_join_as(client, "kim@example.org").status_code for _ in range(3)] == [303, 303, 303]

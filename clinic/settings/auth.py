@@ -16,7 +16,7 @@ PASSWORD_HASHERS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "staff_security.backends.ModelBackendWithoutPublishedPassword",
 ]
 LOGIN_URL = "wagtailadmin_login"
 

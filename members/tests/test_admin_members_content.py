@@ -173,3 +173,37 @@ def test_staff_with_members_access_see_members_files_and_their_previews(client, 
     assert image.title in client.get("/admin/api/main/images/").text
     assert document.title in client.get("/admin/api/main/documents/").text
     assert client.get(document.url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_searching_files_without_members_access_finds_public_files_and_hides_members_ones(client, members_files):
+    # Found by the attack review: every search box of the image and document library and choosers
+    # answered 500 to staff without members access (the search backend cannot filter on the
+    # collection's path).
+    image, document = members_files
+    public_image = get_image_model().objects.create(
+        title="Public diagram title", file=ImageFile(io.BytesIO(png_bytes()), name="public.png")
+    )
+    client.force_login(wagtail_editor("editor", members_access=False))
+    for url in (
+        "/admin/images/",
+        "/admin/images/chooser/",
+        "/admin/images/chooser/results/",
+        "/admin/documents/",
+        "/admin/documents/chooser/",
+        "/admin/documents/chooser/results/",
+    ):
+        for query in ("title", "Members-only", "diagram"):
+            response = client.get(url, {"q": query})
+            assert response.status_code == 200, (url, query)
+            assert image.title not in response.text and document.title not in response.text, (url, query)
+    assert public_image.title in client.get("/admin/images/", {"q": "diagram"}).text
+    assert public_image.title in client.get("/admin/images/chooser/results/", {"q": "diagram"}).text
+
+
+@pytest.mark.django_db
+def test_searching_files_with_members_access_finds_members_files(client, members_files):
+    image, document = members_files
+    client.force_login(wagtail_editor("members-editor", members_access=True))
+    assert image.title in client.get("/admin/images/", {"q": "diagram"}).text
+    assert document.title in client.get("/admin/documents/chooser/results/", {"q": "handout"}).text

@@ -116,3 +116,23 @@ def test_production_settings_refuse_a_database_with_the_development_login(tmp_pa
     change += "u.set_password('a new and private passphrase'); u.save()"
     assert manage("shell", "-c", change).returncode == 0
     assert manage("check", "--database", "default", "--fail-level", "ERROR").returncode == 0
+
+
+@pytest.mark.django_db
+def test_a_running_server_without_debug_refuses_the_published_password_at_sign_in(client, settings):
+    # Found by the attack review: the start-up check ran once, but an account given the published
+    # password afterwards (changepassword, a database copied in) could still sign in with it.
+    settings.DEBUG = False
+    get_user_model().objects.create_superuser("admin", "admin@clinic.example", PASSWORD)
+    response = client.post("/admin/login/", {"username": "admin", "password": PASSWORD})
+    assert response.status_code == 200  # the form again, with its error
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_development_still_signs_in_with_the_published_password(client, settings):
+    settings.DEBUG = True
+    get_user_model().objects.create_superuser("admin", "admin@clinic.example", PASSWORD)
+    response = client.post("/admin/login/", {"username": "admin", "password": PASSWORD})
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
