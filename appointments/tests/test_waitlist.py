@@ -108,8 +108,8 @@ def test_a_freed_time_is_offered_in_join_order_and_the_first_to_confirm_gets_it(
     assert taken.status_code == 303 and taken["Location"].endswith("?new=1")
     appointment = Appointment.objects.get(email="first@example.org", status=Appointment.Status.CONFIRMED)
     assert appointment.start == SLOT
-    gone = client.post(second_link)
-    assert gone.status_code == 409 and "This time has gone" in gone.content.decode()
+    gone = client.post(second_link)  # closed when the first booked (they were emailed): 410
+    assert gone.status_code == 410 and "This time has gone" in gone.content.decode()
     assert "still on the waitlist" in gone.content.decode()
     assert WaitlistDay.objects.filter(entry__email="second@example.org", day=DAY).exists()
     again = client.post(first_link)  # the winner presses again: their booking, not a second one
@@ -327,3 +327,29 @@ def test_erasing_a_patient_also_removes_them_from_the_waitlist(clinic):
     join(clinic, "other@example.org")
     delete_patient("kim@example.org")
     assert list(WaitlistEntry.objects.values_list("email", flat=True)) == ["other@example.org"]
+
+
+@pytest.mark.usefixtures("frozen")
+def test_when_the_first_takes_the_offer_the_others_are_emailed_that_it_has_gone(client, clinic):
+    join(clinic, "first@example.org")
+    join(clinic, "second@example.org")
+    join(clinic, "later@example.org")
+    free_a_time(clinic)
+    later_entry = WaitlistEntry.objects.get(email="later@example.org")
+    # Someone offered another time that day (14:00, free): the booking at 10:00 leaves their offer alone.
+    WaitlistOffer.objects.filter(entry=later_entry).delete()
+    assert waitlist.make_offer(entry=later_entry, practitioner=clinic["a"], start=SLOT + dt.timedelta(hours=4))
+    outbox.drain()
+    (first_link,) = offer_links("first@example.org")
+    mail.outbox.clear()
+    assert client.post(first_link).status_code == 303
+    assert outbox.drain() >= 1
+    told = [m for m in mail.outbox if "has gone" in m.subject]
+    assert [m.to for m in told] == [["second@example.org"]]
+    assert "Tuesday 12 January 2027, 10:00" in told[0].body and "still on the waitlist" in told[0].body
+    second = WaitlistOffer.objects.get(entry__email="second@example.org")
+    assert second.outcome == WaitlistOffer.Outcome.GONE
+    assert WaitlistDay.objects.filter(entry__email="second@example.org", day=DAY).exists(), "they stay on the list"
+    assert WaitlistOffer.objects.get(entry=later_entry).outcome == WaitlistOffer.Outcome.OPEN
+    # A second press of the winner's link, or a later booking, tells nobody twice.
+    assert waitlist.tell_the_others(WaitlistOffer.objects.get(entry__email="first@example.org")) == 0
