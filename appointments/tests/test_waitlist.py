@@ -353,3 +353,21 @@ def test_when_the_first_takes_the_offer_the_others_are_emailed_that_it_has_gone(
     assert WaitlistOffer.objects.get(entry=later_entry).outcome == WaitlistOffer.Outcome.OPEN
     # A second press of the winner's link, or a later booking, tells nobody twice.
     assert waitlist.tell_the_others(WaitlistOffer.objects.get(entry__email="first@example.org")) == 0
+
+
+@pytest.mark.usefixtures("frozen")
+def test_the_patient_data_export_includes_their_waitlist_entries(client, clinic, admin_user):
+    join(clinic, "Kim@Example.org", days=(DAY, DAY + dt.timedelta(days=1)), practitioner=clinic["a"])
+    join(clinic, "other@example.org")
+    free_a_time(clinic)
+    client.force_login(admin_user)
+    url = "/admin/appointments/patient-data/"
+    page = client.post(url, {"email": "kim@example.org"}).content.decode()
+    assert "On the waitlist for 1 service" in page and "Wednesday 13 January 2027" in page
+    assert "other@example.org" not in page and "Export JSON" in page, "waiting only: still exportable"
+    (entry,) = client.post(url, {"email": "kim@example.org", "format": "json"}).json()["waitlist"]
+    assert entry["email"] == "Kim@Example.org" and entry["practitioner"] == "Alex Example"
+    assert entry["days"] == ["2027-01-12", "2027-01-13"] and entry["service"] == "Initial evaluation"
+    assert entry["offers"] == [{"start": SLOT.isoformat(), "outcome": "open"}]
+    csv_text = client.post(url, {"email": "kim@example.org", "format": "csv"}).content.decode()
+    assert "waitlist days" in csv_text and "2027-01-12 2027-01-13" in csv_text
