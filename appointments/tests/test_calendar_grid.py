@@ -163,3 +163,23 @@ def test_day_and_week_views_make_the_same_number_of_queries_whatever_the_data(re
     full = _count(reception, params)
     # Session, user, permissions and settings included; the data adds none.
     assert full == empty <= 26, (empty, full)
+
+
+def test_a_course_shows_which_session_it_is_on_the_grid_and_the_day_sheet(reception, clinic):
+    from appointments import series
+
+    starts = [SLOT + dt.timedelta(weeks=w) for w in range(3)]
+    series.book_series(
+        service="initial-evaluation", practitioner="alex", starts=starts, name="Course Patient", phone="0207946000"
+    )
+    booking.book(service="initial-evaluation", practitioner="sam", start=SLOT, **details(name="One Off"))
+    day = reception.get(CALENDAR, {"date": "2027-01-19", "view": "day"}).content.decode()
+    (booked,) = [c for c in cells(day) if "Course Patient" in c]
+    assert "Initial evaluation (session 2 of 3)" in booked
+    week = reception.get(CALENDAR, {"date": "2027-01-12", "practitioner": "alex"}).content.decode()
+    assert "Initial evaluation (session 1 of 3)" in week
+    single = reception.get(CALENDAR, {"date": "2027-01-12", "view": "day"}).content.decode()
+    (one_off,) = [c for c in cells(single) if "One Off" in c]
+    assert "Initial evaluation ·" in one_off and "(session" not in one_off
+    sheet = reception.get(reverse("appointments_admin:day_sheet"), {"date": "2027-01-26", "practitioner": "alex"})
+    assert "Initial evaluation (session 3 of 3)" in sheet.content.decode()
