@@ -371,3 +371,32 @@ def test_the_patient_data_export_includes_their_waitlist_entries(client, clinic,
     assert entry["offers"] == [{"start": SLOT.isoformat(), "outcome": "open"}]
     csv_text = client.post(url, {"email": "kim@example.org", "format": "csv"}).content.decode()
     assert "waitlist days" in csv_text and "2027-01-12 2027-01-13" in csv_text
+
+
+@pytest.mark.usefixtures("frozen")
+def test_deleting_an_appointment_outright_offers_its_time_like_a_cancel(client, clinic, admin_user):
+    join(clinic, "kim@example.org")
+    held = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details()).appointment
+    outbox.drain()
+    assert WaitlistOffer.objects.count() == 0
+    client.force_login(admin_user)
+    url = f"/admin/snippets/appointments/appointment/delete/{held.pk}/"
+    assert client.post(url).status_code == 302 and not Appointment.objects.filter(pk=held.pk).exists()
+    outbox.drain()
+    assert len(offer_links("kim@example.org")) == 1 and WaitlistOffer.objects.get().start == SLOT
+
+
+@pytest.mark.usefixtures("frozen")
+def test_deleting_a_cancelled_or_past_appointment_offers_nothing(clinic, frozen):
+    join(clinic, "kim@example.org", days=(DAY - dt.timedelta(days=1), DAY))
+    cancelled = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details()).appointment
+    booking.change_status(appointment=cancelled, action="cancel")
+    past = booking.book(
+        service="initial-evaluation", practitioner="sam", start=SLOT - dt.timedelta(days=1), **details(name="Past")
+    ).appointment
+    outbox.drain()
+    queued = DBTaskResult.objects.count()
+    cancelled.delete()  # a stale instance: its time was freed (and offered) when it was cancelled
+    frozen.move_to(SLOT - dt.timedelta(hours=22))  # Monday 11 January 12:00: the past one is over
+    past.delete()
+    assert DBTaskResult.objects.count() == queued, "nothing queued"
