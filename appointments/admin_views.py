@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
@@ -21,8 +18,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import booking, staff_move
 from .availability import clinic_zone
 from .models import Appointment, Practitioner
-from .patient_data import bookings_for, contact_messages_for, delete_patient, export_rows, find_patients
-from .spreadsheets import csv_cell
+from .patient_data import (
+    Patient,
+    bookings_for,
+    contact_messages_for,
+    delete_patient,
+    export_json,
+    find_patients,
+    waitlist_for,
+    write_csv,
+)
 
 can_view = permission_required("appointments.view_appointment", raise_exception=True)
 can_change = permission_required("appointments.change_appointment", raise_exception=True)
@@ -104,7 +109,7 @@ def action(request, pk):
     return redirect("appointments_admin:detail", pk=pk)
 
 
-def _clean_email(raw: str) -> str:
+def _clean_query(raw: str) -> str:
     return raw.strip()[:254].replace("\x00", "")
 
 
@@ -112,50 +117,48 @@ def _clean_email(raw: str) -> str:
 @require_http_methods(["GET", "POST"])
 @can_view
 def patient_data(request):
-    # The address is posted, never put in the URL: URLs end up in access logs, browser history and
-    # Referer headers, and a patient's email address is health data here.
-    email = _clean_email(request.POST.get("email", "")) if request.method == "POST" else ""
-    query = _clean_email(request.POST.get("q", "")) if request.method == "POST" else ""
+    # Who is posted, never put in the URL: URLs end up in access logs, browser history and Referer
+    # headers, and a patient's email address or phone number is health data here.
+    patient = Patient.from_post(request.POST) if request.method == "POST" else Patient()
+    query = _clean_query(request.POST.get("q", "")) if request.method == "POST" else ""
     if query and "@" in query:
-        email = query  # an address finds its bookings directly
+        patient = Patient(email=query)  # an address finds its bookings directly
     elif query:
-        return _patient_data_page(request, "", [], query=query, patients=find_patients(query))
-    rows = export_rows(email) if email else []
+        return _patient_data_page(request, Patient(), query=query, patients=find_patients(query))
     fmt = request.POST.get("format")
-    if email and fmt == "json":
-        response = HttpResponse(json.dumps(rows, indent=2), content_type="application/json")
-        response["Content-Disposition"] = 'attachment; filename="patient-bookings.json"'
+    if patient and fmt == "json":
+        response = HttpResponse(export_json(patient), content_type="application/json")
+        response["Content-Disposition"] = 'attachment; filename="patient-data.json"'
         return response
-    if email and fmt == "csv":
+    if patient and fmt == "csv":
         response = HttpResponse(content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="patient-bookings.csv"'
-        writer = csv.writer(response)
-        writer.writerow(rows[0].keys() if rows else ["reference"])
-        for row in rows:
-            writer.writerow([csv_cell(v) for v in row.values()])
+        response["Content-Disposition"] = 'attachment; filename="patient-data.csv"'
+        write_csv(response, patient)
         return response
-    return _patient_data_page(request, email, rows)
+    return _patient_data_page(request, patient)
 
 
 def _patient_data_page(
-    request, email: str, rows: list[dict], *, error: str = "", status: int = 200, query: str = "", patients=None
+    request, patient: Patient, *, error: str = "", status: int = 200, query: str = "", patients=None
 ):
     tz = clinic_zone()
+    # For the page: times in the clinic's zone and statuses in words (the exports keep ISO values).
+    bookings = list(bookings_for(patient).order_by("start")) if patient else []
+    waiting = list(waitlist_for(patient)) if patient else []
     return TemplateResponse(
         request,
         "appointments/admin/patient_data.html",
         {
             "page_title": _("Patient data"),
             "header_title": _("Patient data"),
-            "email": email,
-            "rows": rows,
-            # For the page: times in the clinic's zone and statuses in words (the exports keep ISO values).
-            "bookings": list(bookings_for(email).order_by("start")) if email else [],
+            "patient": patient if patient else None,
+            "bookings": bookings,
+            "waiting": waiting,
             "query": query,
             "patients": patients,
             "tz": tz,
             # Contact messages are deleted with the bookings, so a patient with messages only can be erased too.
-            "message_count": len(contact_messages_for(email)) if email else 0,
+            "message_count": len(contact_messages_for(patient)) if patient else 0,
             "can_delete": request.user.has_perm("appointments.delete_appointment"),
             "error": error,
         },
@@ -167,20 +170,20 @@ def _patient_data_page(
 def patient_delete(request):
     if not request.user.has_perm("appointments.delete_appointment"):
         raise PermissionDenied
-    email = _clean_email(request.POST.get("email", ""))
-    if not email:
-        return _patient_data_page(request, "", [], error=_("Enter the patient's email address first."), status=400)
+    patient = Patient.from_post(request.POST)
+    if not patient:
+        return _patient_data_page(
+            request, Patient(), error=_("Find the patient first, then delete from their page."), status=400
+        )
     if request.POST.get("confirm") != "yes":
         # Back to the same patient's page with the box to tick, not a bare error page.
-        return _patient_data_page(
-            request, email, export_rows(email), error=_("Tick the box to confirm the deletion."), status=400
-        )
-    message_count = len(contact_messages_for(email))
-    count = delete_patient(email)
+        return _patient_data_page(request, patient, error=_("Tick the box to confirm the deletion."), status=400)
+    message_count = len(contact_messages_for(patient))
+    count = delete_patient(patient)
     messages.success(
         request,
         _("Deleted %(n)s booking(s) and %(m)s contact message(s) of %(email)s.")
-        % {"n": count, "m": message_count, "email": email},
+        % {"n": count, "m": message_count, "email": patient},
     )
     return redirect(reverse("appointments_admin:patient_data"))
 

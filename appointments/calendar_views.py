@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from . import calendar_data, grid_html
+from . import calendar_data, day_grid, grid_html
 from .availability import clinic_zone
 from .models import Appointment, Service
 from .slots import local_day_span
@@ -76,11 +76,15 @@ def calendar(request):
     for appointment in appointments:
         by_day.setdefault(appointment.start.astimezone(tz).date(), []).append(appointment)
     rows, closed, columns = [], {}, []
+    busy = {a.practitioner_id for a in appointments}
     if mode == "day":
-        shown = [chosen] if chosen else [p for p in practitioners if p.active or by_day[day]]
+        shown = [chosen] if chosen else [p for p in practitioners if p.active or p.pk in busy]
         columns = calendar_data.columns_for_day(shown, day)
-    elif chosen:
-        columns = calendar_data.columns_for_week(chosen, days)
+    else:
+        # Every practitioner's week is built as one grid (one set of queries whatever the team's
+        # size), then shown as one table per practitioner: 7 columns each, as when one is chosen.
+        shown = [chosen] if chosen else [p for p in practitioners if p.active or p.pk in busy]
+        columns = [c for p in shown for c in calendar_data.columns_for_week(p, days)]
     if columns:
         rows, closed = calendar_data.grid(
             columns=columns,
@@ -92,13 +96,14 @@ def calendar(request):
             tz=tz,
         )
     href = book_url()
+    names = {p.slug: p.name for p in practitioners}
     for row in rows:
         for cell, column in zip(row.cells, columns, strict=True):
             if cell is not None and cell.bookable_at is not None:
                 cell.book_href = href + "?" + book_query(service, column.key, cell.bookable_at, tz)
                 cell.book_label = _("Book %(service)s with %(name)s on %(day)s at %(time)s") % {
                     "service": service.name,
-                    "name": column.label if mode == "day" else chosen.name,
+                    "name": names.get(column.key, column.label),
                     "day": date_format(column.day, "l j F"),
                     "time": row.label,
                 }
@@ -122,7 +127,7 @@ def calendar(request):
             "services": services,
             "service": service,
             "columns": columns,
-            "grid_body": grid_html.tbody(rows, tz),
+            "grids": _grids(mode, columns, rows, names, tz),
             "closures": sorted(set(closed.values()), key=lambda c: c.first_day),
             "freed": [a for a in appointments if a.status in calendar_data.FREED],
             "prev_query": {**base, "date": (day - step).isoformat()},
@@ -130,6 +135,24 @@ def calendar(request):
             "tz": tz,
         },
     )
+
+
+def _grids(mode: str, columns, rows, names: dict[str, str], tz) -> list[dict]:
+    """The day as one table; a week as one table per practitioner (its seven days as columns)."""
+    if not columns:
+        return []
+    size = len(columns) if mode == "day" else 7
+    grids = []
+    for first in range(0, len(columns), size):
+        part = slice(first, first + size)
+        grids.append(
+            {
+                "name": names.get(columns[first].key, ""),
+                "columns": columns[part],
+                "body": grid_html.tbody([day_grid.Row(r.label, r.cells[part]) for r in rows], tz),
+            }
+        )
+    return grids
 
 
 def book_query(service, slug: str, start: dt.datetime, tz) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 class Day:
     date: dt.date
     times: int  # distinct free start times; 0 shows the day as having none
+    past: bool = False  # before today: shown as gone, not as a day without free times
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,16 @@ def week_view(*, counts: dict[dt.date, int], today: dt.date, last_day: dt.date, 
     else:
         free_days = sorted(day for day, n in counts.items() if n)
         first = monday(free_days[0]) if free_days else first_week
-    days = [Day(d, counts.get(d, 0)) for d in (first + dt.timedelta(days=i) for i in range(7))]
+    days = [Day(d, counts.get(d, 0), past=d < today) for d in (first + dt.timedelta(days=i) for i in range(7))]
     after = first + dt.timedelta(days=7)
     later = sorted(day for day, n in counts.items() if n and day >= after)
+    # Back only to a week with something left to book (this week's free days may all have gone),
+    # skipping weeks that are wholly closed.
+    earlier = sorted(day for day, n in counts.items() if n and today <= day < first)
     return Week(
         first=first,
         days=days,
-        previous=first - dt.timedelta(days=7) if first > first_week else None,
+        previous=monday(earlier[-1]) if earlier else None,
         next=after if after <= last_week else None,
         next_free=later[0] if later else None,
     )

@@ -11,16 +11,27 @@ from django.utils.translation import gettext as _
 from .day_grid import Cell, Row
 
 
+def session_of(appointment) -> str:
+    """ "session 2 of 6" for a course of care, else nothing."""
+    if not appointment.series_total:
+        return ""
+    return _("session %(number)s of %(total)s") % {
+        "number": appointment.series_number,
+        "total": appointment.series_total,
+    }
+
+
 def _booked(cell: Cell, tz) -> SafeString:
     return mark_safe(  # noqa: S308 - every part below is built by format_html, which escapes
         "<br>".join(
             format_html(
-                '<a href="{0}">{1}–{2} {3}</a><br>{4} · {5} · <a href="{0}">{6}</a>',
+                '<a href="{0}">{1}–{2} {3}</a><br>{4}{5} · {6} · <a href="{0}">{7}</a>',
                 url,
                 f"{a.start.astimezone(tz):%H:%M}",
                 f"{a.end.astimezone(tz):%H:%M}",
                 a.name,
                 a.service.name,
+                f" ({session_of(a)})" if a.series_total else "",
                 a.get_status_display(),
                 a.reference,
             )

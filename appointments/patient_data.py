@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import json
 import re
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
 from .availability import booking_settings
 from .models import Appointment
+from .spreadsheets import csv_cell
 from .waitlist import purge_past
 from .waitlist_models import WaitlistEntry
 
@@ -33,8 +37,65 @@ EXPORT_FIELDS = [
 ]
 
 
-def bookings_for(email: str):
-    return Appointment.objects.filter(email__iexact=email.strip()).select_related("service", "practitioner")
+MIN_PHONE_DIGITS = 5
+
+
+@dataclass(frozen=True)
+class Patient:
+    """Whose data: an email address, or for a patient without one (booked by phone or at the desk) the
+    phone number and name they were booked with. The name keeps a household's shared phone from
+    opening, exporting or erasing another person's bookings."""
+
+    email: str = ""
+    phone: str = ""
+    name: str = ""
+
+    @classmethod
+    def from_post(cls, data) -> Patient:
+        def clean(key: str, size: int) -> str:
+            return str(data.get(key, "")).strip()[:size].replace("\x00", "")
+
+        email = clean("email", 254)
+        if email:
+            return cls(email=email)
+        return cls(phone=clean("phone", 30), name=clean("name", 100))
+
+    @property
+    def phone_digits(self) -> str:
+        return re.sub(r"\D", "", self.phone)
+
+    def __bool__(self) -> bool:
+        return bool(self.email) or (len(self.phone_digits) >= MIN_PHONE_DIGITS and bool(self.name))
+
+    def __str__(self) -> str:
+        return self.email or f"{self.name} ({self.phone})"
+
+
+def _patient(who: Patient | str) -> Patient:
+    return who if isinstance(who, Patient) else Patient(email=who.strip())
+
+
+def bookings_for(who: Patient | str):
+    patient = _patient(who)
+    found = Appointment.objects.select_related("service", "practitioner")
+    if patient.email:
+        return found.filter(email__iexact=patient.email)
+    if not patient:
+        return found.none()
+    # The same digits however they were typed (spaces, dashes, brackets), and nothing more.
+    phone = "^[^0-9]*" + "[^0-9]*".join(patient.phone_digits) + "[^0-9]*$"
+    return found.filter(email="", phone__regex=phone, name__iexact=patient.name)
+
+
+def waitlist_for(who: Patient | str):
+    patient = _patient(who)
+    if not patient.email:
+        return WaitlistEntry.objects.none()  # joining the waitlist needs an email address
+    return (
+        WaitlistEntry.objects.filter(email__iexact=patient.email)
+        .select_related("service", "practitioner")
+        .prefetch_related("days", "offers")
+    )
 
 
 MIN_QUERY = 2
@@ -65,9 +126,9 @@ def find_patients(query: str) -> list[dict]:
     return list(patients.values())[:PATIENTS_SHOWN]
 
 
-def export_rows(email: str) -> list[dict]:
+def export_rows(who: Patient | str) -> list[dict]:
     rows = []
-    for appointment in bookings_for(email).order_by("start"):
+    for appointment in bookings_for(who).order_by("start"):
         row = {}
         for name in EXPORT_FIELDS:
             value = getattr(appointment, name)
@@ -80,13 +141,54 @@ def export_rows(email: str) -> list[dict]:
     return rows
 
 
-def contact_messages_for(email: str):
+def waitlist_rows(who: Patient | str) -> list[dict]:
+    """The patient's waitlist entries: what they wait for, on which days, and the times offered to them."""
+    return [
+        {
+            "service": str(entry.service),
+            "practitioner": str(entry.practitioner) if entry.practitioner else "",
+            "days": [day.day.isoformat() for day in entry.days.all()],
+            "name": entry.name,
+            "email": entry.email,
+            "phone": entry.phone,
+            "consent_at": entry.consent_at.isoformat(),
+            "joined_at": entry.created_at.isoformat(),
+            "offers": [{"start": o.start.isoformat(), "outcome": o.outcome} for o in entry.offers.all()],
+        }
+        for entry in waitlist_for(who)
+    ]
+
+
+def export_json(who: Patient | str) -> str:
+    return json.dumps({"appointments": export_rows(who), "waitlist": waitlist_rows(who)}, indent=2)
+
+
+def write_csv(out, who: Patient | str) -> None:
+    """The bookings as one table; the waitlist entries, if any, as a second one below a blank line."""
+    writer = csv.writer(out)
+    rows = export_rows(who)
+    writer.writerow(rows[0].keys() if rows else EXPORT_FIELDS)
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row.values()])
+    waiting = waitlist_rows(who)
+    if waiting:
+        writer.writerow([])
+        writer.writerow(["waitlist " + key for key in waiting[0]])
+        for row in waiting:
+            row["days"] = " ".join(row["days"])
+            row["offers"] = "; ".join(f"{o['start']} {o['outcome']}" for o in row["offers"])
+            writer.writerow([csv_cell(v) for v in row.values()])
+
+
+def contact_messages_for(who: Patient | str):
     """Contact-form submissions that carry this email address."""
     from wagtail.contrib.forms.models import FormSubmission
 
     from .models import ContactPage
 
-    email = email.strip().lower()
+    email = _patient(who).email.lower()
+    if not email:
+        return []
     candidates = FormSubmission.objects.filter(page__in=ContactPage.objects.all(), form_data__icontains=email)
     return [s for s in candidates if email in (str(v).strip().lower() for v in s.form_data.values())]
 
@@ -110,16 +212,20 @@ def contact_mail_tasks_for(email: str) -> list:
     ]
 
 
-def delete_patient(email: str) -> int:
-    """Delete every booking, contact message and waitlist entry made with this email, and the outbox's
+def delete_patient(who: Patient | str) -> int:
+    """Delete every booking, contact message and waitlist entry of this patient, and the outbox's
     copies of those messages; the slots are released."""
+    patient = _patient(who)
+    if not patient:
+        return 0
     with transaction.atomic():
-        count, _ = bookings_for(email).delete()
-        for submission in contact_messages_for(email):
-            submission.delete()
-        for task_result in contact_mail_tasks_for(email):
-            task_result.delete()
-        WaitlistEntry.objects.filter(email__iexact=email.strip()).delete()  # and their days and offers
+        count, _ = bookings_for(patient).delete()
+        if patient.email:
+            for submission in contact_messages_for(patient):
+                submission.delete()
+            for task_result in contact_mail_tasks_for(patient.email):
+                task_result.delete()
+            waitlist_for(patient).delete()  # and their days and offers
     return count
 
 

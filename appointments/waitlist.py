@@ -113,6 +113,8 @@ def send_waitlist_email(*, entry_id: int, kind: str, manage_token: str, offer_id
     offer = WaitlistOffer.objects.filter(pk=offer_id).select_related("practitioner").first() if offer_id else None
     if kind == "offer" and (offer is None or offer.outcome != WaitlistOffer.Outcome.OPEN):
         return "skipped: offer closed"
+    if kind == "gone" and offer is None:
+        return "skipped: offer deleted"
     tz = clinic_zone()
     clinic_name = _clinic_name()
     with timezone.override(tz), translation.override(settings.LANGUAGE_CODE):
@@ -120,6 +122,9 @@ def send_waitlist_email(*, entry_id: int, kind: str, manage_token: str, offer_id
             template, subject = "appointments/email/waitlist_offer.txt", _("A time has come free")
             context = {"offer": offer, "start": offer.start.astimezone(tz)}
             context["offer_url"] = _url("appointments:waitlist_offer", manage_token)
+        elif kind == "gone":
+            template, subject = "appointments/email/waitlist_gone.txt", _("The time offered to you has gone")
+            context = {"offer": offer, "start": offer.start.astimezone(tz)}
         else:
             template, subject = "appointments/email/waitlist_joined.txt", _("You are on the waitlist")
             context = {"days": [d.day for d in entry.days.all()]}
@@ -252,7 +257,41 @@ def accept(*, token: str, site=None, now=None) -> booking.Booked:
     WaitlistOffer.objects.filter(pk=offer.pk).update(outcome=WaitlistOffer.Outcome.BOOKED)
     # They have a time that day; they stay on the list for their other days.
     WaitlistDay.objects.filter(entry=entry, day=offer.start.astimezone(clinic_zone(site)).date()).delete()
+    tell_the_others(offer, site=site, now=now)
     return booked
+
+
+def tell_the_others(taken: WaitlistOffer, *, site=None, now=None) -> int:
+    """Email at once everyone else whose open offer the booking just made impossible (the same time, or
+    one overlapping it), rather than letting them find out when they open their link; they stay on the
+    list. Returns how many were told."""
+    now = now or timezone.now()
+    day = taken.start.astimezone(clinic_zone(site)).date()
+    others = (
+        WaitlistOffer.objects.filter(practitioner_id=taken.practitioner_id, outcome=WaitlistOffer.Outcome.OPEN)
+        .filter(start__gt=taken.start - dt.timedelta(days=1), start__lt=taken.start + dt.timedelta(days=1))
+        .exclude(pk=taken.pk)
+        .select_related("entry__service", "practitioner")
+    )
+    free_by_service: dict[int, set[dt.datetime]] = {}
+    told = 0
+    for other in others:
+        service = other.entry.service
+        if service.pk not in free_by_service:
+            slots = find_slots(
+                service=service, practitioner=other.practitioner, first_day=day, last_day=day, now=now, site=site
+            )
+            free_by_service[service.pk] = {slot.start for slot in slots}
+        if other.start in free_by_service[service.pk]:
+            continue  # still bookable: their offer stands
+        with transaction.atomic():
+            # Only the process that closes the offer sends the notice, so nobody is told twice.
+            if WaitlistOffer.objects.filter(pk=other.pk, outcome=WaitlistOffer.Outcome.OPEN).update(
+                outcome=WaitlistOffer.Outcome.GONE
+            ):
+                send_waitlist_email.enqueue(entry_id=other.entry_id, kind="gone", manage_token="", offer_id=other.pk)
+                told += 1
+    return told
 
 
 def purge_past(*, now=None, site=None) -> int:

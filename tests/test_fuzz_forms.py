@@ -240,7 +240,7 @@ def test_staff_appointment_action_and_move(staff, appointment, view, data, metho
 
 @FUZZ
 @given(
-    data=form_data(["email", "confirm", "format", "date", "view", "practitioner", "status", "do"]),
+    data=form_data(["email", "phone", "name", "confirm", "format", "date", "view", "practitioner", "status", "do"]),
     target=st.sampled_from(["patient_data", "patient_delete", "calendar", "feeds"]),
     method=st.sampled_from(["get", "post"]),
 )

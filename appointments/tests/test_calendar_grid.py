@@ -109,8 +109,29 @@ def test_a_practitioners_week_is_a_grid_with_a_column_per_day(reception, clinic)
     ]
     assert "Week of Alex Example" in text and "10:00–11:00 Pat Patient" in text
     assert "Sam Sample</a>" not in text
-    everyone = reception.get(CALENDAR, {"date": "2027-01-12"}).content.decode()
-    assert "grid-booked" not in everyone and "Choose a practitioner to see their week" in everyone
+
+
+def test_the_week_of_all_practitioners_is_a_grid_per_practitioner(reception, clinic):
+    booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details())
+    everyone = reception.get(CALENDAR, {"date": "2027-01-12", "service": "initial-evaluation"}).content.decode()
+    tables = re.findall(
+        r'<h2 id="(grid-heading-\d)">(.*?)</h2>.*?(<table class="appointments-grid">.*?</table>)', everyone, re.S
+    )
+    assert [(h, title) for h, title, _table in tables] == [
+        ("grid-heading-1", "Week of Alex Example"),
+        ("grid-heading-2", "Week of Sam Sample"),
+    ]
+    alex, sam = (table for _h, _title, table in tables)
+    for table in (alex, sam):
+        head = re.search(r"<thead>(.*?)</thead>", table, re.S).group(1)
+        assert re.findall(r'<th scope="col">(\w+ \d+)<br>', head) == [
+            f"{d} {n}" for d, n in zip(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), range(11, 18), strict=True)
+        ]
+    assert "10:00–11:00 Pat Patient" in alex and "Pat Patient" not in sam
+    # Free gaps are bookable from each practitioner's own grid, with their name.
+    assert "practitioner=sam&amp;start=2027-01-12T10%3A00%3A00%2B00%3A00" in sam
+    assert 'aria-label="Book Initial evaluation with Sam Sample on Tuesday 12 January at 10:00"' in sam
+    assert "practitioner=alex&amp;start=2027-01-12T10%3A00" not in alex
 
 
 def test_day_sheet_lists_one_practitioners_day_for_print(reception, clinic):
@@ -140,8 +161,8 @@ def _count(client, params) -> int:
 
 @pytest.mark.parametrize(
     "params",
-    [{"date": "2027-01-12", "view": "day"}, {"date": "2027-01-12", "practitioner": "alex"}],
-    ids=["day", "week"],
+    [{"date": "2027-01-12", "view": "day"}, {"date": "2027-01-12", "practitioner": "alex"}, {"date": "2027-01-12"}],
+    ids=["day", "week", "week-everyone"],
 )
 def test_day_and_week_views_make_the_same_number_of_queries_whatever_the_data(reception, clinic, params):
     reception.get(CALENDAR, params)  # the session and settings caches warm up
@@ -163,3 +184,23 @@ def test_day_and_week_views_make_the_same_number_of_queries_whatever_the_data(re
     full = _count(reception, params)
     # Session, user, permissions and settings included; the data adds none.
     assert full == empty <= 26, (empty, full)
+
+
+def test_a_course_shows_which_session_it_is_on_the_grid_and_the_day_sheet(reception, clinic):
+    from appointments import series
+
+    starts = [SLOT + dt.timedelta(weeks=w) for w in range(3)]
+    series.book_series(
+        service="initial-evaluation", practitioner="alex", starts=starts, name="Course Patient", phone="0207946000"
+    )
+    booking.book(service="initial-evaluation", practitioner="sam", start=SLOT, **details(name="One Off"))
+    day = reception.get(CALENDAR, {"date": "2027-01-19", "view": "day"}).content.decode()
+    (booked,) = [c for c in cells(day) if "Course Patient" in c]
+    assert "Initial evaluation (session 2 of 3)" in booked
+    week = reception.get(CALENDAR, {"date": "2027-01-12", "practitioner": "alex"}).content.decode()
+    assert "Initial evaluation (session 1 of 3)" in week
+    single = reception.get(CALENDAR, {"date": "2027-01-12", "view": "day"}).content.decode()
+    (one_off,) = [c for c in cells(single) if "One Off" in c]
+    assert "Initial evaluation ·" in one_off and "(session" not in one_off
+    sheet = reception.get(reverse("appointments_admin:day_sheet"), {"date": "2027-01-26", "practitioner": "alex"})
+    assert "Initial evaluation (session 3 of 3)" in sheet.content.decode()

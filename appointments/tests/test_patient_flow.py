@@ -332,3 +332,23 @@ def test_back_to_a_booking_since_cancelled_offers_the_time_again_not_the_old_boo
     assert again.status_code == 200 and 'name="name"' in again.text, "the freed time can be booked again"
     shown = client.get(booked + "?already=1").text
     assert "Appointment booked" not in shown and "Nothing was booked twice" not in shown
+
+
+def test_passed_days_of_this_week_show_as_past_and_previous_week_needs_something_left(client, clinic, frozen):
+    args = {"service": "initial-evaluation", "practitioner": "alex"}
+    # Thursday 7 January 09:00: Monday to Wednesday have gone, Thursday is inside the notice period.
+    frozen.move_to(dt.datetime(2027, 1, 7, 9, 0, tzinfo=dt.UTC))
+    html = client.get("/appointments/day/", args).text
+    assert "Week of Monday 4 January 2027" in html
+    past = re.findall(r'choice--past"><span>([^<]+)</span> <span class="choice__count">past<', html)
+    assert past == ["Monday 4 January", "Tuesday 5 January", "Wednesday 6 January"]
+    assert html.count("no free times") == 3, "Thursday (notice) and the weekend, not the days gone"
+    nxt = client.get("/appointments/day/", {**args, "week": "2027-01-11"}).text
+    assert 'week=2027-01-04">Previous week' in nxt, "Friday 8 January is still free"
+    # Friday 8 January 09:00: nothing is left to book this week, so no way back to it.
+    frozen.move_to(dt.datetime(2027, 1, 8, 9, 0, tzinfo=dt.UTC))
+    html = client.get("/appointments/day/", args).text
+    assert "Week of Monday 11 January 2027" in html and "Previous week" not in html
+    asked = client.get("/appointments/day/", {**args, "week": "2027-01-04"}).text
+    assert "Week of Monday 4 January 2027" in asked and "Previous week" not in asked
+    assert len(re.findall(r"choice--past", asked)) == 4

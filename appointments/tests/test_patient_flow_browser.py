@@ -203,6 +203,8 @@ def test_waitlist_offer_taken_by_the_first_of_two(live_server, wagtail_tree, dem
     pages[1].get_by_role("button", name="Book this time").click()
     pages[1].get_by_role("heading", name="This time has gone").wait_for()
     check_axe(pages[1], "waitlist-gone", shots)
+    outbox.drain()  # and told by email, without having to open the link
+    assert [m.to for m in mail.outbox if "has gone" in m.subject] == [["p1@example.org"]]
     assert Appointment.objects.get(start=slot.start, status=Appointment.Status.CONFIRMED).email == "p0@example.org"
     # The second patient leaves the list by the link in their first email.
     joined = next(m for m in mail.outbox if m.to == ["p1@example.org"] and "on the waitlist" in m.subject)

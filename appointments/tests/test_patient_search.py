@@ -78,3 +78,65 @@ def test_a_request_shows_as_requested_in_words(reception, clinic):
     page = reception.post(URL, {"email": "pat@example.org"}).content.decode()
     assert "<td>Requested</td>" in page and Appointment.objects.get().status == "pending"
     assert reverse("appointments_admin:detail", args=[Appointment.objects.get().pk]) in page
+
+
+@pytest.fixture
+def phone_only(clinic):
+    """Booked at the desk without an email address; a household member shares the phone."""
+    from appointments import series
+
+    for name, start in (("Jo Phone", SLOT), ("Jo Phone", SLOT + dt.timedelta(days=1)), ("Kit Phone", SLOT)):
+        series.book_one(
+            service="initial-evaluation",
+            practitioner="sam" if name == "Kit Phone" else "alex",
+            start=start,
+            name=name,
+            phone="020 7946 0999",
+        )
+
+
+def test_a_patient_without_email_can_be_opened_exported_and_erased(client, clinic, phone_only, admin_user):
+    client.force_login(admin_user)
+    rows = found(client, "020-7946-0999")
+    assert sorted((r[0], r[1], r[3]) for r in rows) == [("Jo Phone", "—", "2"), ("Kit Phone", "—", "1")]
+    listing = client.post(URL, {"q": "020-7946-0999"}).content.decode()
+    assert 'name="phone" value="020 7946 0999"' in listing and 'name="name" value="Jo Phone"' in listing
+    key = {"phone": "020 7946 0999", "name": "Jo Phone"}
+    page = html.unescape(client.post(URL, key).content.decode())
+    assert "2 bookings" in page and "Kit Phone" not in page and "Wednesday 13 January 2027, 10:00" in page
+    assert "?phone=" not in page and "0999" not in client.get(URL, key).content.decode(), "posted, never in a URL"
+    # The same number typed another way opens the same patient.
+    assert "2 bookings" in client.post(URL, {"phone": "(020) 7946-0999", "name": "jo phone"}).content.decode()
+    exported = client.post(URL, {**key, "format": "json"}).json()
+    assert [a["name"] for a in exported["appointments"]] == ["Jo Phone", "Jo Phone"] and exported["waitlist"] == []
+    assert b"Jo Phone" in client.post(URL, {**key, "format": "csv"}).content
+    # Digits alone (no name) or a number too short to be a phone open nobody.
+    assert not re.search(r"\d+ bookings?</h3>", client.post(URL, {"phone": "020 7946 0999"}).content.decode())
+    refused = client.post(reverse("appointments_admin:patient_delete"), {"phone": "0999", "name": "Jo Phone"})
+    assert refused.status_code == 400 and Appointment.objects.count() == 3
+    done = client.post(reverse("appointments_admin:patient_delete"), {**key, "confirm": "yes"})
+    assert done.status_code == 302
+    assert list(Appointment.objects.values_list("name", flat=True)) == ["Kit Phone"], "the household member stays"
+
+
+def test_the_patient_page_makes_the_same_number_of_queries_however_many_bookings(client, clinic, admin_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from appointments import series
+
+    client.force_login(admin_user)
+    key = {"phone": "07700 900555", "name": "Lee Desk"}
+    counts = []
+    for day in range(3):
+        series.book_one(
+            service="initial-evaluation",
+            practitioner="alex",
+            start=SLOT + dt.timedelta(days=day),
+            name="Lee Desk",
+            phone="07700 900555",
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assert client.post(URL, key).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] == counts[2], counts

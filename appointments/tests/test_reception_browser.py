@@ -218,3 +218,32 @@ def test_an_administrator_sets_up_a_practitioner_with_services_and_no_slug(
     page.wait_for_url(re.compile(r"/admin/snippets/appointments/practitioner/$"))
     jo = Practitioner.objects.get(name="Jo Bloggs")
     assert jo.slug == "jo-bloggs" and [s.slug for s in jo.services.all()] == ["follow-up-session"]
+
+
+def test_week_of_everyone_and_a_phone_only_patients_data(desk, live_server):
+    """The week with All practitioners is a grid per practitioner; a patient booked by phone (no email)
+    opens from the patient search."""
+    from appointments import series
+
+    slot = a_free_slot()
+    series.book_one(
+        service="initial-evaluation",
+        practitioner=slot.practitioner,
+        start=slot.start,
+        name="Jo Phone",
+        phone="020 7946 0999",
+    )
+    day = slot.start.astimezone(clinic_zone()).date()
+    page = desk
+    page.goto(live_server.url + f"/admin/appointments/calendar/?date={day.isoformat()}")
+    headings = page.get_by_role("heading", name=re.compile("^Week of ")).all_inner_texts()
+    assert headings == ["Week of Alex Example (demo practitioner)", "Week of Sam Sample (demo practitioner)"], headings
+    page.locator(".appointments-grid").first.get_by_role("link", name=re.compile("Jo Phone")).wait_for()
+    check(page, "week-everyone")
+    page.goto(live_server.url + "/admin/appointments/patient-data/")
+    page.get_by_label("Name, phone or email").fill("020-7946-0999")
+    page.get_by_role("button", name="Find").click()
+    page.get_by_role("button", name="Open Jo Phone").click()
+    page.get_by_role("heading", name="1 booking").wait_for()
+    assert "no email address" in page.locator("main").inner_text()
+    check(page, "patient-phone-only")

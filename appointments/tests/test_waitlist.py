@@ -108,8 +108,8 @@ def test_a_freed_time_is_offered_in_join_order_and_the_first_to_confirm_gets_it(
     assert taken.status_code == 303 and taken["Location"].endswith("?new=1")
     appointment = Appointment.objects.get(email="first@example.org", status=Appointment.Status.CONFIRMED)
     assert appointment.start == SLOT
-    gone = client.post(second_link)
-    assert gone.status_code == 409 and "This time has gone" in gone.content.decode()
+    gone = client.post(second_link)  # closed when the first booked (they were emailed): 410
+    assert gone.status_code == 410 and "This time has gone" in gone.content.decode()
     assert "still on the waitlist" in gone.content.decode()
     assert WaitlistDay.objects.filter(entry__email="second@example.org", day=DAY).exists()
     again = client.post(first_link)  # the winner presses again: their booking, not a second one
@@ -382,3 +382,76 @@ def test_staff_signed_in_are_not_held_to_the_join_caps(client, clinic):
     desk.groups.add(Group.objects.get(name="Reception"))
     client.force_login(desk)
     assert [_join_as(client, "kim@example.org").status_code for _ in range(3)] == [303, 303, 303]
+
+
+@pytest.mark.usefixtures("frozen")
+def test_when_the_first_takes_the_offer_the_others_are_emailed_that_it_has_gone(client, clinic):
+    join(clinic, "first@example.org")
+    join(clinic, "second@example.org")
+    join(clinic, "later@example.org")
+    free_a_time(clinic)
+    later_entry = WaitlistEntry.objects.get(email="later@example.org")
+    # Someone offered another time that day (14:00, free): the booking at 10:00 leaves their offer alone.
+    WaitlistOffer.objects.filter(entry=later_entry).delete()
+    assert waitlist.make_offer(entry=later_entry, practitioner=clinic["a"], start=SLOT + dt.timedelta(hours=4))
+    outbox.drain()
+    (first_link,) = offer_links("first@example.org")
+    mail.outbox.clear()
+    assert client.post(first_link).status_code == 303
+    assert outbox.drain() >= 1
+    told = [m for m in mail.outbox if "has gone" in m.subject]
+    assert [m.to for m in told] == [["second@example.org"]]
+    assert "Tuesday 12 January 2027, 10:00" in told[0].body and "still on the waitlist" in told[0].body
+    second = WaitlistOffer.objects.get(entry__email="second@example.org")
+    assert second.outcome == WaitlistOffer.Outcome.GONE
+    assert WaitlistDay.objects.filter(entry__email="second@example.org", day=DAY).exists(), "they stay on the list"
+    assert WaitlistOffer.objects.get(entry=later_entry).outcome == WaitlistOffer.Outcome.OPEN
+    # A second press of the winner's link, or a later booking, tells nobody twice.
+    assert waitlist.tell_the_others(WaitlistOffer.objects.get(entry__email="first@example.org")) == 0
+
+
+@pytest.mark.usefixtures("frozen")
+def test_the_patient_data_export_includes_their_waitlist_entries(client, clinic, admin_user):
+    join(clinic, "Kim@Example.org", days=(DAY, DAY + dt.timedelta(days=1)), practitioner=clinic["a"])
+    join(clinic, "other@example.org")
+    free_a_time(clinic)
+    client.force_login(admin_user)
+    url = "/admin/appointments/patient-data/"
+    page = client.post(url, {"email": "kim@example.org"}).content.decode()
+    assert "On the waitlist for 1 service" in page and "Wednesday 13 January 2027" in page
+    assert "other@example.org" not in page and "Export JSON" in page, "waiting only: still exportable"
+    (entry,) = client.post(url, {"email": "kim@example.org", "format": "json"}).json()["waitlist"]
+    assert entry["email"] == "Kim@Example.org" and entry["practitioner"] == "Alex Example"
+    assert entry["days"] == ["2027-01-12", "2027-01-13"] and entry["service"] == "Initial evaluation"
+    assert entry["offers"] == [{"start": SLOT.isoformat(), "outcome": "open"}]
+    csv_text = client.post(url, {"email": "kim@example.org", "format": "csv"}).content.decode()
+    assert "waitlist days" in csv_text and "2027-01-12 2027-01-13" in csv_text
+
+
+@pytest.mark.usefixtures("frozen")
+def test_deleting_an_appointment_outright_offers_its_time_like_a_cancel(client, clinic, admin_user):
+    join(clinic, "kim@example.org")
+    held = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details()).appointment
+    outbox.drain()
+    assert WaitlistOffer.objects.count() == 0
+    client.force_login(admin_user)
+    url = f"/admin/snippets/appointments/appointment/delete/{held.pk}/"
+    assert client.post(url).status_code == 302 and not Appointment.objects.filter(pk=held.pk).exists()
+    outbox.drain()
+    assert len(offer_links("kim@example.org")) == 1 and WaitlistOffer.objects.get().start == SLOT
+
+
+@pytest.mark.usefixtures("frozen")
+def test_deleting_a_cancelled_or_past_appointment_offers_nothing(clinic, frozen):
+    join(clinic, "kim@example.org", days=(DAY - dt.timedelta(days=1), DAY))
+    cancelled = booking.book(service="initial-evaluation", practitioner="alex", start=SLOT, **details()).appointment
+    booking.change_status(appointment=cancelled, action="cancel")
+    past = booking.book(
+        service="initial-evaluation", practitioner="sam", start=SLOT - dt.timedelta(days=1), **details(name="Past")
+    ).appointment
+    outbox.drain()
+    queued = DBTaskResult.objects.count()
+    cancelled.delete()  # a stale instance: its time was freed (and offered) when it was cancelled
+    frozen.move_to(SLOT - dt.timedelta(hours=22))  # Monday 11 January 12:00: the past one is over
+    past.delete()
+    assert DBTaskResult.objects.count() == queued, "nothing queued"
