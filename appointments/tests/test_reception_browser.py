@@ -247,3 +247,20 @@ def test_week_of_everyone_and_a_phone_only_patients_data(desk, live_server):
     page.get_by_role("heading", name="1 booking").wait_for()
     assert "no email address" in page.locator("main").inner_text()
     check(page, "patient-phone-only")
+
+
+def test_the_waitlist_of_a_day_for_reception_passes_axe_and_fits_a_phone(desk, live_server):
+    from appointments import waitlist
+
+    day = timezone.localdate() + dt.timedelta(days=5)
+    waitlist.join(
+        service=Service.objects.get(slug="initial-evaluation"),
+        practitioner=None,
+        days=[day],
+        name="Kim Waiting",
+        email="kim@example.org",
+        consent=True,
+    )
+    desk.goto(live_server.url + f"/admin/appointments/waitlist/?date={day.isoformat()}")
+    assert desk.get_by_text("Kim Waiting").first.is_visible()
+    check(desk, "waitlist-day")
