@@ -7,6 +7,7 @@ import re
 
 from django.db import transaction
 from django.utils import timezone
+from wagtail import hooks
 
 from .availability import booking_settings
 from .models import Appointment
@@ -110,6 +111,11 @@ def contact_mail_tasks_for(email: str) -> list:
     ]
 
 
+# Other apps that keep something tied to a patient (members' in-care passes) register a function
+# under this Wagtail hook, called with email= inside the erasure's transaction: all or nothing.
+ERASE_HOOK = "erase_patient_data"
+
+
 def delete_patient(email: str) -> int:
     """Delete every booking, contact message and waitlist entry made with this email, and the outbox's
     copies of those messages; the slots are released."""
@@ -120,6 +126,8 @@ def delete_patient(email: str) -> int:
         for task_result in contact_mail_tasks_for(email):
             task_result.delete()
         WaitlistEntry.objects.filter(email__iexact=email.strip()).delete()  # and their days and offers
+        for erase in hooks.get_hooks(ERASE_HOOK):
+            erase(email=email.strip())
     return count
 
 
