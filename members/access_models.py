@@ -46,7 +46,21 @@ class MembersPolicy(BaseGenericSetting):
         ),
     )
 
-    panels = [FieldPanel("rotation_interval_days"), FieldPanel("grace_days"), FieldPanel("care_days")]
+    email_passes = models.BooleanField(
+        _("also email passes given from an appointment"),
+        default=False,
+        help_text=_(
+            "Off: the pass is printed and handed over in person. On: it is also emailed to the booking's "
+            "email address, when it has one."
+        ),
+    )
+
+    panels = [
+        FieldPanel("rotation_interval_days"),
+        FieldPanel("grace_days"),
+        FieldPanel("care_days"),
+        FieldPanel("email_passes"),
+    ]
 
     class Meta:
         verbose_name = _("members password policy")

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from wagtail.log_actions import log
 
-from . import care
+from . import care, pass_mail
 from .access_models import MembersPolicy, PatientPass
 from .http import make_private
 
@@ -78,7 +78,12 @@ def give(request, appointment_id: int):
         return make_private(back)
     if made:
         log(instance=item, action="members.issue_pass", user=request.user, data={"in_care": True})
-        messages.success(request, _("Members access given. Print the card for the patient now."))
+        if pass_mail.queue(item=item, appointment=appointment):
+            messages.success(
+                request, _("Members access given and emailed to the patient. Print the card too if they are here.")
+            )
+        else:
+            messages.success(request, _("Members access given. Print the card for the patient now."))
     else:
         messages.info(request, _("This patient already has members access: print their card again if needed."))
     return make_private(back)

@@ -2,6 +2,7 @@
 appointment, ended by time, cancellation and erasure, extended by bookings; the gate's wording."""
 
 import datetime as dt
+import itertools
 import zoneinfo
 
 import pytest
@@ -42,10 +43,15 @@ def clinic(db):
     return {"practitioner": practitioner, "service": service}
 
 
+SEEN_BY = itertools.count()
+
+
 def visit(clinic, start, *, status="confirmed", email="pat@example.org", phone="+44 20 7946 0001"):
-    """An appointment row as the booking service leaves it (saved, so the signals run)."""
+    """An appointment row as the booking service leaves it (saved, so the signals run); each with a
+    practitioner of its own, so PostgreSQL's no-overlap constraint never refuses the test's times."""
+    practitioner = Practitioner.objects.create(name="Practitioner", slug=f"p-{next(SEEN_BY)}")
     item = Appointment(
-        practitioner=clinic["practitioner"],
+        practitioner=practitioner,
         service=clinic["service"],
         start=start,
         end=start + dt.timedelta(minutes=45),
@@ -305,3 +311,47 @@ def test_giving_access_needs_the_members_pass_permission(clinic, client):
     card = client.get(f"/admin/members-access/passes/{item.pk}/card/").content.decode()
     assert passes.code_of(item) in card and "for 90 days after each visit" in card
     assert client.post(f"/admin/members-access/from-appointment/{upcoming.pk + 999}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_pass_is_emailed_only_when_the_clinic_turns_that_on(clinic, client, mailoutbox):
+    from django_tasks_db.models import DBTaskResult
+
+    from appointments.outbox import drain
+
+    reception = User.objects.create_user("reception", password="not-used-here-123")
+    reception.groups.add(Group.objects.get(name="Reception"))
+    first = visit(clinic, T0 + DAY)
+    with time_machine.travel(T0, tick=False):
+        client.force_login(reception)  # signed in at the test's time, or the session has long expired
+        client.post(f"/admin/members-access/from-appointment/{first.pk}/")
+        assert not DBTaskResult.objects.filter(task_path="members.pass_mail.send_pass_email").exists()  # default
+        policy = MembersPolicy.load()
+        policy.email_passes = True
+        policy.save()
+        second = visit(clinic, T0 + DAY, email="robin@example.org")
+        client.post(f"/admin/members-access/from-appointment/{second.pk}/")
+        queued = DBTaskResult.objects.get(task_path="members.pass_mail.send_pass_email")
+        code = passes.code_of(PatientPass.objects.get(label=f"Booking {second.reference}"))
+        # The queue holds ids only: no code, no address.
+        assert passes.normalise(code) not in str(queued.args_kwargs).upper() and "robin" not in str(queued.args_kwargs)
+        drain()
+    assert [m.to for m in mailoutbox] == [["robin@example.org"]]
+    assert code in mailoutbox[0].body and "90 days after each visit" in mailoutbox[0].body
+
+
+@pytest.mark.django_db
+def test_a_queued_pass_email_is_not_sent_once_the_patient_is_erased(clinic, mailoutbox):
+    from appointments.outbox import drain
+    from members import pass_mail
+
+    policy = MembersPolicy.load()
+    policy.email_passes = True
+    policy.save()
+    upcoming = visit(clinic, T0 + DAY)
+    with time_machine.travel(T0, tick=False):
+        item, _code = give(upcoming)
+        assert pass_mail.queue(item=item, appointment=upcoming)
+        delete_patient("pat@example.org")
+        drain()
+    assert mailoutbox == []
