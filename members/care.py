@@ -28,7 +28,6 @@ from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from wagtail.models import Site
 
 from caching.tokens import access_version
 from pages.models import ClinicSettings
@@ -48,8 +47,11 @@ def _appointments():
 
 
 def clinic_zone() -> zoneinfo.ZoneInfo:
-    site = Site.objects.filter(is_default_site=True).first()
-    name = ClinicSettings.for_site(site).time_zone if site else "Europe/London"
+    # Read, never created: for_site() would save a settings row (and purge every stored page).
+    name = (
+        ClinicSettings.objects.filter(site__is_default_site=True).values_list("time_zone", flat=True).first()
+        or ClinicSettings._meta.get_field("time_zone").default
+    )
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
