@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
+from wagtail import hooks
 
 from . import booking, staff_move
 from .availability import clinic_zone
@@ -62,9 +63,19 @@ def detail(request, pk):
             "end": appointment.end.astimezone(tz),
             "actions": actions,
             "tz": tz,
+            "panels": detail_panels(request, appointment),
             **staff_move.detail_context(request, appointment, tz),
         },
     )
+
+
+# Other apps add a section to an appointment's page (members: "Give members access") by registering
+# a function under this Wagtail hook: called with (request, appointment), it returns HTML or "".
+DETAIL_PANELS_HOOK = "appointment_detail_panels"
+
+
+def detail_panels(request, appointment) -> list:
+    return [html for panel in hooks.get_hooks(DETAIL_PANELS_HOOK) if (html := panel(request, appointment))]
 
 
 # Cannot be undone and email the patient: the detail page asks first.

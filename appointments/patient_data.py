@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from wagtail import hooks
 
 from .availability import booking_settings
 from .models import Appointment
@@ -212,6 +213,11 @@ def contact_mail_tasks_for(email: str) -> list:
     ]
 
 
+# Other apps that keep something tied to a patient (members' in-care passes) register a function
+# under this Wagtail hook, called with email= and phone= inside the erasure's transaction: all or nothing.
+ERASE_HOOK = "erase_patient_data"
+
+
 def delete_patient(who: Patient | str) -> int:
     """Delete every booking, contact message and waitlist entry of this patient, and the outbox's
     copies of those messages; the slots are released."""
@@ -226,6 +232,8 @@ def delete_patient(who: Patient | str) -> int:
             for task_result in contact_mail_tasks_for(patient.email):
                 task_result.delete()
             waitlist_for(patient).delete()  # and their days and offers
+        for erase in hooks.get_hooks(ERASE_HOOK):
+            erase(email=patient.email.strip(), phone="" if patient.email else patient.phone)
     return count
 
 

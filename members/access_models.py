@@ -36,7 +36,31 @@ class MembersPolicy(BaseGenericSetting):
         ),
     )
 
-    panels = [FieldPanel("rotation_interval_days"), FieldPanel("grace_days")]
+    care_days = models.PositiveSmallIntegerField(
+        _("members access after a visit (days)"),
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_(
+            "A pass given from an appointment works while the patient has a confirmed visit booked, "
+            "and for this many days after a visit marked attended."
+        ),
+    )
+
+    email_passes = models.BooleanField(
+        _("also email passes given from an appointment"),
+        default=False,
+        help_text=_(
+            "Off: the pass is printed and handed over in person. On: it is also emailed to the booking's "
+            "email address, when it has one."
+        ),
+    )
+
+    panels = [
+        FieldPanel("rotation_interval_days"),
+        FieldPanel("grace_days"),
+        FieldPanel("care_days"),
+        FieldPanel("email_passes"),
+    ]
 
     class Meta:
         verbose_name = _("members password policy")
@@ -99,11 +123,26 @@ class PatientPass(models.Model):
     )
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    # A pass given from an appointment (members/care.py) lasts while the patient is in care: the
+    # bookings' own identity (email, else phone digits) kept only as a keyed digest, and the two
+    # visit days its `valid_until` is computed from. Blank for passes issued by hand.
+    in_care = models.BooleanField(_("follows the patient's appointments"), default=False, editable=False)
+    patient_key = models.CharField(max_length=64, blank=True, default="", editable=False, db_index=True)
+    last_attended_on = models.DateField(_("last visit attended"), null=True, blank=True, editable=False)
+    booked_until_on = models.DateField(_("last confirmed visit booked"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("patient pass")
         verbose_name_plural = _("patient passes")
         ordering = ["-created_at"]
+        constraints = [
+            # One open pass per patient: a double-submitted "Give members access" cannot make two.
+            models.UniqueConstraint(
+                fields=["patient_key"],
+                condition=models.Q(revoked_at__isnull=True) & ~models.Q(patient_key=""),
+                name="one_open_pass_per_patient",
+            ),
+        ]
 
     def __str__(self):
         return str(_("Pass for %(label)s") % {"label": self.label})

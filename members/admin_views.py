@@ -18,7 +18,7 @@ from wagtail.log_actions import log
 
 from pages.models import ClinicSettings
 
-from . import passes, passwords, stats, throttle
+from . import care, passes, passwords, stats, throttle
 from .forms import IssuePassForm, RotateForm
 from .http import make_private
 from .models import MembersPolicy, PatientPass
@@ -90,6 +90,8 @@ def index(request):
             initial={"generation": passwords.current(now=now).generation, "grace_days": MembersPolicy.load().grace_days}
         )
     if user.has_perm("members.manage_passes"):
+        context["pass_counts"] = care.counts(now=now)
+        context["care_days"] = MembersPolicy.load().care_days
         context["active_passes"] = passes.active(now=now)[:200]
         context["inactive_passes"] = passes.inactive(now=now)[:50]
         context["issue_form"] = IssuePassForm(
@@ -199,6 +201,8 @@ def pass_card(request, pass_id: int):
             "secret_label": _("Personal pass code"),
             "valid_until": item.valid_until - datetime.timedelta(seconds=1),
             "pass_label": item.label,
+            # An in-care pass has no fixed end to print: it follows the patient's visits.
+            "care_days": MembersPolicy.load().care_days if item.in_care else None,
         },
     )
 

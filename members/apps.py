@@ -11,12 +11,13 @@ class MembersConfig(AppConfig):
         from wagtail.documents import get_document_model
         from wagtail.images import get_image_model
 
-        from . import receivers
+        from . import care_receivers, receivers
         from .admin_permissions import register_policies
         from .protected_media import keep_members_renditions_private, move_to_private_storage
         from .setup import ensure_all
 
         receivers.declare()
+        care_receivers.connect()
         post_migrate.connect(ensure_all, sender=self, dispatch_uid="members-setup")
 
         def protect(sender, instance, **kwargs):

@@ -55,14 +55,27 @@ def issue(*, label: str, valid_until: datetime.datetime, now: datetime.datetime,
     return item, code
 
 
-def check(*, candidate: str, now: datetime.datetime) -> PatientPass | None:
+def _matching(candidate: str) -> PatientPass | None:
     if not looks_like_code(candidate):
         return None
     item = PatientPass.objects.filter(code_digest=digest(candidate)).first()
     # The lookup is by a keyed digest; compare again in constant time for good measure.
     if item is None or not hmac.compare_digest(item.code_digest, digest(candidate)):
         return None
-    if not item.is_valid(now=now):
+    return item
+
+
+def has_ended(*, candidate: str, now: datetime.datetime) -> bool:
+    """Is this a real pass code whose pass has run out (not revoked)? Asked only after the code
+    failed at the gate, so the answer depends on the pass's own state once the code checks out:
+    a typo or a guessed code is never told apart from a code that does not exist."""
+    item = _matching(candidate)
+    return item is not None and item.revoked_at is None and not item.is_valid(now=now)
+
+
+def check(*, candidate: str, now: datetime.datetime) -> PatientPass | None:
+    item = _matching(candidate)
+    if item is None or not item.is_valid(now=now):
         return None
     PatientPass.objects.filter(pk=item.pk).update(last_used_at=now)
     return item

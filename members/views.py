@@ -81,26 +81,37 @@ def enter(request):
     if not form.is_valid():
         return gate_response(request, form=form, status=400, next_url=next_url)
     secret = form.cleaned_data["secret"]
+    now = timezone.now()
     if strangers_paused:
         # Only a personal pass (a keyed digest, no argon2) still opens the gate to a new device.
-        given = access.authenticate_pass(candidate=secret, now=timezone.now())
+        given = access.authenticate_pass(candidate=secret, now=now)
         if given is None:
             if passes.looks_like_code(secret):
                 throttle.record_failure(client=client)  # pass guessing stays limited per address
+            if passes.has_ended(candidate=secret, now=now):
+                return _refused(request, form, next_url, ended=True)  # waiting would not help
             return _throttled(request, decision, next_url)
     else:
-        given = access.authenticate(candidate=secret, now=timezone.now())
+        given = access.authenticate(candidate=secret, now=now)
     if given is None:
         if throttle.record_failure(client=client, device=device):
             alerts.queue_site_wide_throttle_alert()
-        stats.bump("failures")
-        form.add_error("secret", _("That password or pass code did not work. Check it and try again."))
-        return gate_response(request, form=form, status=403, next_url=next_url)
+        return _refused(request, form, next_url, ended=passes.has_ended(candidate=secret, now=now))
     access.grant(request, given)
     stats.bump("entries")
     response = HttpResponseRedirect(next_url)
     devices.remember(request, response)
     return make_private(response)
+
+
+def _refused(request, form, next_url, *, ended: bool):
+    stats.bump("failures")
+    if ended:
+        # Only a code that checked out and whose own pass ran out gets this; anything else the generic words.
+        form.add_error("secret", _("This pass has ended. Please ask at your next visit."))
+    else:
+        form.add_error("secret", _("That password or pass code did not work. Check it and try again."))
+    return gate_response(request, form=form, status=403, next_url=next_url)
 
 
 def _throttled(request, decision, next_url):

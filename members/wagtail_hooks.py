@@ -69,6 +69,22 @@ def register_members_admin_urls():
     return [path("members-access/", include("members.admin_urls", namespace="members_admin"))]
 
 
+@hooks.register("appointment_detail_panels")
+def members_access_on_appointment_page(request, appointment):
+    from .care_views import panel
+
+    return panel(request, appointment)
+
+
+@hooks.register("erase_patient_data")
+def erase_members_link(*, email, phone=""):
+    from django.utils import timezone
+
+    from .care import erase_patient
+
+    erase_patient(email=email, phone=phone, now=timezone.now())
+
+
 @hooks.register("register_permissions")
 def register_members_permissions():
     return Permission.objects.filter(content_type__app_label="members", codename__in=STAFF_PERMISSIONS)

@@ -220,6 +220,16 @@ def test_staff_revoke_pass(staff, pass_id, data):
 
 
 @FUZZ
+@given(appointment_id=st.integers(min_value=0, max_value=10**6), data=form_data(["confirm"]))
+def test_staff_give_care_pass(staff, appointment, appointment_id, data):
+    before = snapshot()
+    response = staff.post(reverse("members_admin:give_care_pass", args=[appointment_id]), data)
+    assert response.status_code < 500
+    if appointment_id != appointment.appointment.pk:
+        assert snapshot()["passes"] == before["passes"]  # no such appointment: nothing made
+
+
+@FUZZ
 @given(
     view=st.sampled_from(["action", "move", "undo_cancel", "cancel_rest", "slip"]),
     data=form_data(["action", "start", "confirm"]),
@@ -299,6 +309,7 @@ def test_every_staff_form_url_is_covered():
         "members_admin:issue_pass",
         "members_admin:pass_card",
         "members_admin:revoke_pass",
+        "members_admin:give_care_pass",
         "appointments_admin:calendar",
         "appointments_admin:detail",
         "appointments_admin:action",
