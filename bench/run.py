@@ -540,7 +540,8 @@ def main() -> int:
         if notes.exists():
             out.write("\n" + notes.read_text())
         args.output.write_text(out.getvalue())
-    print(f"\nwritten to {args.output.relative_to(ROOT)}")
+    shown = args.output.relative_to(ROOT) if args.output.resolve().is_relative_to(ROOT) else args.output
+    print(f"\nwritten to {shown}")
     return 0
 
 
